@@ -1,0 +1,168 @@
+import type { Logger } from 'pino';
+import type { DependencyContainer } from 'tsyringe';
+import type { EventPublisher } from '../events/event-publisher.js';
+import type { AnyCommand, PayloadOf } from './define-command.js';
+import type { Handler, HandlerClass, HandlerFunction } from './command-handler.js';
+import { CommandError, ErrorCode, SetupError, SetupErrorCode } from './errors.js';
+import { Invocation } from './invocation.js';
+import type { Middleware, MiddlewareContext } from './middleware.js';
+import type { InboundCommand, Reply } from './reply.js';
+import { resolveHandler } from './resolve-handler.js';
+import { validatePayload } from './validate-payload.js';
+
+/** What the bus needs to run. */
+export interface CommandBusDeps {
+  readonly container: DependencyContainer;
+  readonly publisher: EventPublisher;
+  readonly logger: Logger;
+  /** Milliseconds a handler may run before the command fails with `TIMEOUT`. */
+  readonly timeoutMs: number;
+}
+
+interface Route {
+  readonly command: AnyCommand;
+  readonly run: (payload: unknown, ctx: MiddlewareContext) => unknown;
+}
+
+/**
+ * Turns decoded commands into exactly one reply each: looks the handler up in
+ * a `Map` by type, validates the payload, runs the middleware onion and the
+ * handler under a timeout, and maps every outcome to a result or a coded error.
+ *
+ * @example
+ * bus.register(Echo, (payload) => payload);
+ * const reply = await bus.dispatch({ type: 'echo', id: '1', payload: 'hi', session });
+ */
+export class CommandBus {
+  readonly #routes = new Map<string, Route>();
+  readonly #middleware: Middleware[] = [];
+  readonly #deps: CommandBusDeps;
+
+  constructor(deps: CommandBusDeps) {
+    this.#deps = deps;
+  }
+
+  /**
+   * Registers the one handler of a command. A class is built now by the
+   * container, so a missing dependency fails at start-up with the class name.
+   * A second handler for the same type is a `DUPLICATE_HANDLER` error.
+   */
+  register<C extends AnyCommand>(command: C, handler: Handler<C>): this {
+    if (this.#routes.has(command.type)) {
+      throw new SetupError(SetupErrorCode.DUPLICATE_HANDLER, `a handler for command "${command.type}" is already registered`);
+    }
+    this.#routes.set(command.type, { command, run: this.#runnerFor(command, handler) });
+    return this;
+  }
+
+  /** Adds a middleware layer; the first added is the outermost. */
+  use(middleware: Middleware): this {
+    if (typeof middleware !== 'function') throw new TypeError('middleware must be a function');
+    this.#middleware.push(middleware);
+    return this;
+  }
+
+  /** Whether a handler is registered for `type`. */
+  has(type: string): boolean {
+    return this.#routes.has(type);
+  }
+
+  /**
+   * Runs one command. Resolves with its reply, or `undefined` when nothing is
+   * owed: a fire-and-forget command whose handler ran. Never rejects.
+   */
+  async dispatch(inbound: InboundCommand): Promise<Reply | undefined> {
+    const route = this.#routes.get(inbound.type);
+    if (route === undefined) {
+      return errorReply(inbound.id, new CommandError(ErrorCode.UNKNOWN_COMMAND, `unknown command type "${inbound.type}"`));
+    }
+    const ctx = new Invocation(route.command, inbound, this.#deps.publisher, this.#deps.logger);
+    const started = this.#deps.logger.isLevelEnabled('debug') ? performance.now() : undefined;
+    try {
+      const result = await this.#withTimeout(this.#run(route, ctx), ctx);
+      if (started !== undefined) this.#logOutcome(ctx, started, 'result');
+      return inbound.id === undefined ? undefined : { kind: 'result', id: inbound.id, payload: result };
+    } catch (error) {
+      return this.#fail(ctx, error, started);
+    }
+  }
+
+  async #run(route: Route, ctx: Invocation): Promise<unknown> {
+    const schema = route.command.schema;
+    if (schema !== undefined) {
+      const validated = validatePayload(schema, ctx.payload);
+      ctx.payload = validated instanceof Promise ? await validated : validated;
+    }
+    const layers = this.#middleware;
+    if (layers.length === 0) {
+      ctx.reachedHandler = true;
+      return route.run(ctx.payload, ctx);
+    }
+    const next = async (index: number): Promise<unknown> => {
+      const layer = layers[index];
+      if (layer === undefined) {
+        ctx.reachedHandler = true;
+        return route.run(ctx.payload, ctx);
+      }
+      return layer(ctx, () => next(index + 1));
+    };
+    return next(0);
+  }
+
+  #withTimeout(work: Promise<unknown>, ctx: Invocation): Promise<unknown> {
+    const { timeoutMs } = this.#deps;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const error = new CommandError(ErrorCode.TIMEOUT, `command "${ctx.type}" did not finish within ${timeoutMs} ms`);
+        ctx.abort(error);
+        reject(error);
+      }, timeoutMs);
+      work.then(
+        (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      );
+    });
+  }
+
+  #fail(ctx: Invocation, error: unknown, started: number | undefined): Reply | undefined {
+    const known = error instanceof CommandError;
+    if (!known) {
+      ctx.log.error({ err: error }, `command "${ctx.type}" failed`);
+    } else if (error.code === ErrorCode.TIMEOUT) {
+      ctx.log.warn(error.message);
+    }
+    if (started !== undefined) this.#logOutcome(ctx, started, known ? error.code : ErrorCode.INTERNAL);
+    // Without an id, only errors that kept the command from its handler are owed.
+    if (ctx.commandId === undefined && ctx.reachedHandler) return undefined;
+    const reported = known ? error : new CommandError(ErrorCode.INTERNAL, 'internal error');
+    return errorReply(ctx.commandId, reported);
+  }
+
+  #logOutcome(ctx: Invocation, started: number, outcome: string): void {
+    const durationMs = Math.round((performance.now() - started) * 1000) / 1000;
+    this.#deps.logger.debug({ type: ctx.type, commandId: ctx.commandId, connectionId: ctx.connectionId, durationMs, outcome }, 'command');
+  }
+
+  #runnerFor<C extends AnyCommand>(command: C, handler: Handler<C>): Route['run'] {
+    if (isHandlerClass(handler)) {
+      const instance = resolveHandler(this.#deps.container, handler, command.type);
+      return (payload, ctx) => instance.execute(payload as PayloadOf<C>, ctx);
+    }
+    if (typeof handler !== 'function') throw new TypeError(`the handler of "${command.type}" must be a class or a function`);
+    return handler as HandlerFunction<AnyCommand>;
+  }
+}
+
+function isHandlerClass<C extends AnyCommand>(handler: Handler<C>): handler is HandlerClass<C> {
+  return typeof handler === 'function' && typeof (handler.prototype as { execute?: unknown } | undefined)?.execute === 'function';
+}
+
+function errorReply(id: string | undefined, error: CommandError): Reply {
+  return { kind: 'error', id, error: { code: error.code, message: error.message, details: error.details } };
+}

@@ -1,0 +1,31 @@
+import type { Logger } from 'pino';
+import type { Audience } from '../events/audience.js';
+import type { EventDefinition, EventPayloadOf } from '../events/define-event.js';
+import type { Identity } from './identity.js';
+
+/**
+ * What a handler knows about the command it runs: who sent it, a logger
+ * bound to it, and the ways to act on the world without touching a socket.
+ */
+export interface CommandContext {
+  /** The command's wire type. */
+  readonly type: string;
+  /** The client's correlation id; `undefined` for fire-and-forget. */
+  readonly commandId: string | undefined;
+  /** The sending connection. */
+  readonly connectionId: string;
+  /** The sender's identity, `undefined` when anonymous. */
+  readonly user: Identity | undefined;
+  /** A pino child logger carrying `connectionId`, `commandId` and `type`. */
+  readonly log: Logger;
+  /** Aborted when the command times out: pass it to I/O that should stop too. */
+  readonly signal: AbortSignal;
+  /** The rooms the sender is in. */
+  readonly rooms: ReadonlySet<string>;
+  /** Publishes a domain event to an audience. */
+  publish<E extends EventDefinition>(event: E, payload: EventPayloadOf<E>, audience: Audience): void;
+  /** Puts the sender in a room. */
+  join(room: string): Promise<void>;
+  /** Takes the sender out of a room. */
+  leave(room: string): Promise<void>;
+}

@@ -1,0 +1,96 @@
+/**
+ * The error catalogue. Every error Switchyard raises on purpose carries a
+ * stable `code`; the message is for people, the code is for code.
+ * `docs/errors.md` documents each code, and a test keeps the two in step.
+ */
+
+/** Codes a client can receive in an `error` frame. */
+export const ErrorCode = Object.freeze({
+  /** The frame is not JSON, not an object, or has no usable `type`. */
+  BAD_FRAME: 'BAD_FRAME',
+  /** No handler is registered for the command's `type`. */
+  UNKNOWN_COMMAND: 'UNKNOWN_COMMAND',
+  /** The payload failed the command's schema; `details` lists the issues. */
+  INVALID_PAYLOAD: 'INVALID_PAYLOAD',
+  /** The connection is not authenticated and the command requires it. */
+  UNAUTHORIZED: 'UNAUTHORIZED',
+  /** The identity is known but may not run this command. */
+  FORBIDDEN: 'FORBIDDEN',
+  /** The connection sent more commands than its rate limit allows. */
+  RATE_LIMITED: 'RATE_LIMITED',
+  /** The handler did not finish within the command timeout. */
+  TIMEOUT: 'TIMEOUT',
+  /** The handler failed unexpectedly; the details are in the server log only. */
+  INTERNAL: 'INTERNAL',
+} as const);
+
+/** One of the built-in wire error codes. */
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** Codes for mistakes in how the bus is put together; raised at start-up, never on the wire. */
+export const SetupErrorCode = Object.freeze({
+  /** A second handler was registered for a command type. */
+  DUPLICATE_HANDLER: 'DUPLICATE_HANDLER',
+  /** The container could not build a handler class. */
+  HANDLER_RESOLUTION: 'HANDLER_RESOLUTION',
+  /** An option is out of range or conflicts with another. */
+  INVALID_OPTION: 'INVALID_OPTION',
+} as const);
+
+/** One of the set-up error codes. */
+export type SetupErrorCode = (typeof SetupErrorCode)[keyof typeof SetupErrorCode];
+
+/** One problem found in a payload: where, and what. */
+export interface ErrorDetail {
+  /** Dotted path to the offending value, empty for the payload itself. */
+  readonly path: string;
+  readonly message: string;
+}
+
+/**
+ * Base class of every error Switchyard raises on purpose.
+ *
+ * @example
+ * if (err instanceof SwitchyardError) log.warn({ code: err.code }, err.message);
+ */
+export class SwitchyardError extends Error {
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/**
+ * An error a handler throws on purpose: it reaches the client as is, with its
+ * code, message and details. Any other exception becomes `INTERNAL`.
+ *
+ * @example
+ * if (members.size >= limit) throw new CommandError('ROOM_FULL', `room ${room} is full`);
+ */
+export class CommandError extends SwitchyardError {
+  readonly details: readonly unknown[];
+
+  constructor(code: string, message: string, details: readonly unknown[] = [], options?: { cause?: unknown }) {
+    super(code, message, options);
+    if (typeof code !== 'string' || code.length === 0) throw new TypeError('CommandError needs a non-empty code');
+    this.details = details;
+  }
+}
+
+/**
+ * A mistake in how the bus is put together (duplicate handler, a handler the
+ * container cannot build, a bad option). Thrown at start-up, never sent.
+ *
+ * @example
+ * try { bus.register(Echo, echo) } catch (err) { if (err instanceof SetupError) ... }
+ */
+export class SetupError extends SwitchyardError {
+  declare readonly code: SetupErrorCode;
+
+  constructor(code: SetupErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}

@@ -1,0 +1,16 @@
+import type { Identity } from './identity.js';
+
+/**
+ * The connection a command came from, as the bus sees it. Transports
+ * implement it; handlers reach it only through their {@link CommandContext}.
+ */
+export interface Session {
+  readonly id: string;
+  readonly user: Identity | undefined;
+  /** The rooms this session is in. */
+  readonly rooms: ReadonlySet<string>;
+  /** Puts the session in a room; resolves once presence records it. */
+  join(room: string): Promise<void>;
+  /** Takes the session out of a room; resolves once presence records it. */
+  leave(room: string): Promise<void>;
+}

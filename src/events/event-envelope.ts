@@ -1,0 +1,8 @@
+import type { Audience } from './audience.js';
+
+/** A published event on its way to its audience: what a backplane carries. */
+export interface EventEnvelope {
+  readonly type: string;
+  readonly payload: unknown;
+  readonly audience: Audience;
+}

@@ -1,0 +1,63 @@
+import { Presence, type PresenceEntry } from './presence.js';
+
+/**
+ * Presence for one process, kept in maps.
+ *
+ * @example
+ * const app = new Switchyard({ presence: new MemoryPresence() });
+ */
+export class MemoryPresence extends Presence {
+  readonly #sessions = new Map<string, PresenceEntry>();
+  readonly #rooms = new Map<string, Map<string, PresenceEntry>>();
+  readonly #roomsOf = new Map<string, Set<string>>();
+  readonly #users = new Map<string, Map<string, PresenceEntry>>();
+
+  async connected(entry: PresenceEntry): Promise<void> {
+    this.#sessions.set(entry.connectionId, entry);
+    if (entry.userId === undefined) return;
+    let sessions = this.#users.get(entry.userId);
+    if (sessions === undefined) this.#users.set(entry.userId, (sessions = new Map()));
+    sessions.set(entry.connectionId, entry);
+  }
+
+  async disconnected(connectionId: string): Promise<void> {
+    const entry = this.#sessions.get(connectionId);
+    this.#sessions.delete(connectionId);
+    if (entry?.userId !== undefined) {
+      const sessions = this.#users.get(entry.userId);
+      sessions?.delete(connectionId);
+      if (sessions?.size === 0) this.#users.delete(entry.userId);
+    }
+    for (const room of this.#roomsOf.get(connectionId) ?? []) this.#removeFromRoom(room, connectionId);
+    this.#roomsOf.delete(connectionId);
+  }
+
+  async joined(room: string, entry: PresenceEntry): Promise<void> {
+    let members = this.#rooms.get(room);
+    if (members === undefined) this.#rooms.set(room, (members = new Map()));
+    members.set(entry.connectionId, entry);
+    let rooms = this.#roomsOf.get(entry.connectionId);
+    if (rooms === undefined) this.#roomsOf.set(entry.connectionId, (rooms = new Set()));
+    rooms.add(room);
+  }
+
+  async left(room: string, connectionId: string): Promise<void> {
+    this.#removeFromRoom(room, connectionId);
+    this.#roomsOf.get(connectionId)?.delete(room);
+  }
+
+  async members(room: string): Promise<PresenceEntry[]> {
+    return [...(this.#rooms.get(room)?.values() ?? [])];
+  }
+
+  async sessions(userId: string): Promise<PresenceEntry[]> {
+    return [...(this.#users.get(userId)?.values() ?? [])];
+  }
+
+  #removeFromRoom(room: string, connectionId: string): void {
+    const members = this.#rooms.get(room);
+    if (members === undefined) return;
+    members.delete(connectionId);
+    if (members.size === 0) this.#rooms.delete(room);
+  }
+}

@@ -1,0 +1,30 @@
+/** One session present in a room or online for a user. */
+export interface PresenceEntry {
+  readonly connectionId: string;
+  /** The authenticated user's id, if the connection has one. */
+  readonly userId: string | undefined;
+}
+
+/**
+ * Who is where: the members of each room and the sessions of each user.
+ * Transports record it as connections come, go, join and leave; handlers
+ * read it (inject `Presence`). {@link MemoryPresence} covers one process; a
+ * backplane's presence covers every node.
+ *
+ * @example
+ * const members = await presence.members('lobby');
+ */
+export abstract class Presence {
+  /** Records a new session. */
+  abstract connected(entry: PresenceEntry): Promise<void>;
+  /** Forgets a session and every room it was in. */
+  abstract disconnected(connectionId: string): Promise<void>;
+  /** Records that a session joined a room. */
+  abstract joined(room: string, entry: PresenceEntry): Promise<void>;
+  /** Records that a session left a room. */
+  abstract left(room: string, connectionId: string): Promise<void>;
+  /** The sessions in a room. */
+  abstract members(room: string): Promise<PresenceEntry[]>;
+  /** The sessions of a user. */
+  abstract sessions(userId: string): Promise<PresenceEntry[]>;
+}

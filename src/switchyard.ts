@@ -1,0 +1,112 @@
+import 'reflect-metadata';
+import { pino, type Logger } from 'pino';
+import { Subject, type Observable, type Subscription } from 'rxjs';
+import { container as rootContainer, type DependencyContainer, type InjectionToken } from 'tsyringe';
+import { CommandBus } from './commands/command-bus.js';
+import type { Handler } from './commands/command-handler.js';
+import type { AnyCommand } from './commands/define-command.js';
+import type { Middleware } from './commands/middleware.js';
+import type { Backplane } from './events/backplane.js';
+import { EventPublisher } from './events/event-publisher.js';
+import { MemoryBackplane } from './events/memory-backplane.js';
+import { MemoryPresence } from './events/memory-presence.js';
+import { Presence } from './events/presence.js';
+import { checkCommandTimeout, type SwitchyardOptions } from './switchyard-options.js';
+import { Tokens } from './tokens.js';
+import type { Codec } from './transport/codec.js';
+import { jsonCodec } from './transport/codecs/json-codec.js';
+import type { Transport } from './transport/transport.js';
+
+/**
+ * The composition root of a Switchyard application: one command bus, one
+ * event publisher, one backplane, and the transports that serve them.
+ *
+ * @example
+ * const app = new Switchyard({ logger });
+ * app.register(Echo, (payload) => payload);
+ * app.register(ChatSay, ChatSayHandler);
+ * await app.listen(new WebSocketTransport({ port: 8080 }));
+ */
+export class Switchyard {
+  readonly container: DependencyContainer;
+  readonly logger: Logger;
+  readonly publisher: EventPublisher;
+  readonly presence: Presence;
+  readonly bus: CommandBus;
+  readonly #backplane: Backplane;
+  readonly #codec: Codec;
+  readonly #errors = new Subject<unknown>();
+  readonly #transports: Transport[] = [];
+  readonly #bridge: Subscription;
+  #closing: Promise<void> | undefined;
+
+  constructor(options: SwitchyardOptions = {}) {
+    const timeoutMs = checkCommandTimeout(options.commandTimeoutMs);
+    this.logger = options.logger ?? pino({ level: process.env['LOG_LEVEL'] ?? 'info' });
+    this.container = options.container ?? rootContainer.createChildContainer();
+    this.publisher = new EventPublisher();
+    this.presence = options.presence ?? new MemoryPresence();
+    this.#backplane = options.backplane ?? new MemoryBackplane();
+    this.#codec = options.codec ?? jsonCodec;
+    this.container.registerInstance(EventPublisher, this.publisher);
+    // Presence is abstract, which tsyringe's typings do not model; it is still a valid token.
+    this.container.registerInstance(Presence as unknown as InjectionToken<Presence>, this.presence);
+    this.container.registerInstance(Tokens.Logger, this.logger);
+    this.bus = new CommandBus({ container: this.container, publisher: this.publisher, logger: this.logger, timeoutMs });
+    const backplane = this.#backplane;
+    this.#bridge = this.publisher.events$.subscribe({ next: (envelope) => backplane.publish(envelope) });
+  }
+
+  /**
+   * Failures that must not tear anything down (an event that could not be
+   * delivered, presence that could not be recorded). Each is logged too.
+   */
+  get errors$(): Observable<unknown> {
+    return this.#errors.asObservable();
+  }
+
+  /** Registers the one handler of a command: a class the container builds, or a function. */
+  register<C extends AnyCommand>(command: C, handler: Handler<C>): this {
+    this.bus.register(command, handler);
+    return this;
+  }
+
+  /** Adds a middleware layer around every handler; the first added is the outermost. */
+  use(middleware: Middleware): this {
+    this.bus.use(middleware);
+    return this;
+  }
+
+  /** Starts serving the bus on a transport. Several transports may serve one application. */
+  async listen<T extends Transport>(transport: T): Promise<T> {
+    if (this.#closing !== undefined) throw new Error('the application is closed');
+    await transport.start({
+      bus: this.bus,
+      deliveries: this.#backplane.deliveries,
+      presence: this.presence,
+      codec: this.#codec,
+      logger: this.logger,
+      reportError: this.#reportError,
+    });
+    this.#transports.push(transport);
+    return transport;
+  }
+
+  /** Closes every transport, then the event stream and the backplane. Idempotent. */
+  close(): Promise<void> {
+    return (this.#closing ??= this.#close());
+  }
+
+  async #close(): Promise<void> {
+    await Promise.all(this.#transports.map((transport) => transport.close()));
+    this.#bridge.unsubscribe();
+    this.publisher.close();
+    await this.#backplane.close();
+    this.#errors.complete();
+  }
+
+  readonly #reportError = (error: unknown): void => {
+    this.logger.error({ err: error }, 'delivery failed');
+    this.#errors.next(error);
+  };
+}

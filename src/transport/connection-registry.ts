@@ -1,0 +1,92 @@
+import type { Audience } from '../events/audience.js';
+import type { Connection } from './connection.js';
+
+const none: ReadonlySet<Connection> = new Set();
+
+/**
+ * This node's connections, indexed by id, by user and by room, so an
+ * audience resolves to its local recipients without scanning.
+ */
+export class ConnectionRegistry {
+  readonly #byId = new Map<string, Connection>();
+  readonly #byUser = new Map<string, Set<Connection>>();
+  readonly #byRoom = new Map<string, Set<Connection>>();
+
+  get size(): number {
+    return this.#byId.size;
+  }
+
+  get(id: string): Connection | undefined {
+    return this.#byId.get(id);
+  }
+
+  all(): IterableIterator<Connection> {
+    return this.#byId.values();
+  }
+
+  add(connection: Connection): void {
+    this.#byId.set(connection.id, connection);
+    if (connection.user !== undefined) addTo(this.#byUser, connection.user.id, connection);
+  }
+
+  /** Removes a connection from every index; returns the rooms it was in. */
+  remove(connection: Connection): string[] {
+    this.#byId.delete(connection.id);
+    if (connection.user !== undefined) removeFrom(this.#byUser, connection.user.id, connection);
+    const rooms = [...connection.rooms];
+    for (const room of rooms) removeFrom(this.#byRoom, room, connection);
+    connection.rooms.clear();
+    return rooms;
+  }
+
+  /** Returns whether the connection was not in the room yet. */
+  join(connection: Connection, room: string): boolean {
+    if (connection.rooms.has(room)) return false;
+    connection.rooms.add(room);
+    addTo(this.#byRoom, room, connection);
+    return true;
+  }
+
+  /** Returns whether the connection was in the room. */
+  leave(connection: Connection, room: string): boolean {
+    if (!connection.rooms.delete(room)) return false;
+    removeFrom(this.#byRoom, room, connection);
+    return true;
+  }
+
+  /** Number of local members of a room. */
+  roomSize(room: string): number {
+    return this.#byRoom.get(room)?.size ?? 0;
+  }
+
+  /** The local connections an audience names, before `except` is applied. */
+  resolve(audience: Audience): Iterable<Connection> {
+    switch (audience.kind) {
+      case 'connection': {
+        const connection = this.#byId.get(audience.id);
+        return connection === undefined ? none : [connection];
+      }
+      case 'user':
+        return this.#byUser.get(audience.id) ?? none;
+      case 'room':
+        return this.#byRoom.get(audience.id) ?? none;
+      case 'all':
+        return this.#byId.values();
+      default:
+        return none;
+    }
+  }
+}
+
+function addTo(index: Map<string, Set<Connection>>, key: string, connection: Connection): void {
+  let set = index.get(key);
+  if (set === undefined) index.set(key, (set = new Set()));
+  set.add(connection);
+}
+
+function removeFrom(index: Map<string, Set<Connection>>, key: string, connection: Connection): void {
+  const set = index.get(key);
+  if (set === undefined) return;
+  set.delete(connection);
+  if (set.size === 0) index.delete(key);
+}

@@ -1,0 +1,30 @@
+import type { Logger } from 'pino';
+import type { Observable } from 'rxjs';
+import type { CommandBus } from '../commands/command-bus.js';
+import type { EventEnvelope } from '../events/event-envelope.js';
+import type { Presence } from '../events/presence.js';
+import type { Codec } from './codec.js';
+
+/** What a transport gets from the application when it starts. */
+export interface TransportContext {
+  readonly bus: CommandBus;
+  /** Events this node must deliver to its local connections. */
+  readonly deliveries: Observable<EventEnvelope>;
+  readonly presence: Presence;
+  readonly codec: Codec;
+  readonly logger: Logger;
+  /** Reports a failure that must not tear anything down (a failed delivery, say). */
+  readonly reportError: (error: unknown) => void;
+}
+
+/**
+ * Moves frames between clients and the bus. The WebSocket transport serves
+ * real sockets; the memory transport serves fake clients in tests. Handlers
+ * never know which one runs.
+ */
+export interface Transport {
+  /** Starts serving. Called once by `Switchyard.listen()`. */
+  start(context: TransportContext): Promise<void>;
+  /** Stops serving and closes every connection. Idempotent. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,167 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Identity } from '../../commands/identity.js';
+import type { Connection } from '../connection.js';
+import { ConnectionHub } from '../connection-hub.js';
+import type { Transport, TransportContext } from '../transport.js';
+import { resolveWebSocketOptions, type WebSocketTransportOptions, type ResolvedWebSocketOptions } from './websocket-options.js';
+import { WsSocket } from './ws-socket.js';
+
+const kConnection = Symbol('switchyard.connection');
+const kHub = Symbol('switchyard.hub');
+
+type TaggedSocket = WebSocket & { [kConnection]: Connection; [kHub]: ConnectionHub };
+
+/**
+ * Serves the bus over real WebSockets (`ws`): on its own port, or on the
+ * `path` of an existing `http.Server` so HTTP and WebSocket share one port.
+ *
+ * @example
+ * const transport = new WebSocketTransport({ server: httpServer, path: '/ws' });
+ * await app.listen(transport);
+ */
+export class WebSocketTransport implements Transport {
+  readonly #options: ResolvedWebSocketOptions;
+  #hub: ConnectionHub | undefined;
+  #wss: WebSocketServer | undefined;
+  #server: Server | undefined;
+  #ownsServer = false;
+  #closing: Promise<void> | undefined;
+  readonly #onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    this.#upgrade(request, socket, head).catch((error: unknown) => {
+      this.#context?.reportError(error);
+      socket.destroy();
+    });
+  };
+  #context: TransportContext | undefined;
+
+  constructor(options: WebSocketTransportOptions = {}) {
+    this.#options = resolveWebSocketOptions(options);
+  }
+
+  /** The bound address once started (useful with `port: 0`). */
+  get address(): AddressInfo {
+    const address = this.#server?.address();
+    if (address === null || address === undefined || typeof address === 'string') throw new Error('the transport is not listening');
+    return address;
+  }
+
+  /** The number of open connections on this node. */
+  get connections(): number {
+    return this.#hub?.registry.size ?? 0;
+  }
+
+  async start(context: TransportContext): Promise<void> {
+    if (this.#hub !== undefined) throw new Error('the transport is already started');
+    this.#context = context;
+    this.#hub = new ConnectionHub(context);
+    this.#wss = new WebSocketServer({ noServer: true, maxPayload: this.#options.maxPayload, perMessageDeflate: false });
+    this.#ownsServer = this.#options.server === undefined;
+    const server = this.#options.server ?? createServer(answerUpgradeRequired);
+    this.#server = server;
+    server.on('upgrade', this.#onUpgrade);
+    if (this.#ownsServer) {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(this.#options.port, this.#options.host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+    }
+  }
+
+  close(): Promise<void> {
+    return (this.#closing ??= this.#close());
+  }
+
+  async #close(): Promise<void> {
+    const hub = this.#hub;
+    const wss = this.#wss;
+    const server = this.#server;
+    if (hub === undefined || wss === undefined || server === undefined) return;
+    server.off('upgrade', this.#onUpgrade);
+    hub.close();
+    await closeSockets(wss, this.#options.closeTimeoutMs);
+    await new Promise<void>((resolve) => wss.close(() => resolve()));
+    if (this.#ownsServer) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  async #upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const wss = this.#wss;
+    if (wss === undefined || this.#closing !== undefined) return void rejectHandshake(socket, 503, 'Service Unavailable');
+    if (pathOf(request.url) !== this.#options.path) {
+      // On a shared server another upgrade listener may own this path.
+      if (this.#ownsServer || this.#server?.listenerCount('upgrade') === 1) rejectHandshake(socket, 404, 'Not Found');
+      return;
+    }
+    socket.on('error', ignore);
+    let user: Identity | undefined;
+    try {
+      user = await this.#options.authenticate(request);
+    } catch (error) {
+      this.#context?.logger.debug({ err: error }, 'connection refused by authenticate()');
+      return void rejectHandshake(socket, 401, 'Unauthorized');
+    }
+    wss.handleUpgrade(request, socket, head, (ws) => this.#accept(ws, user));
+  }
+
+  #accept(ws: WebSocket, user: Identity | undefined): void {
+    const hub = this.#hub;
+    if (hub === undefined) return void ws.terminate();
+    const tagged = ws as TaggedSocket;
+    tagged[kHub] = hub;
+    tagged[kConnection] = hub.open(new WsSocket(ws), user);
+    ws.on('message', onMessage);
+    ws.on('close', onClose);
+    ws.on('error', onError);
+  }
+}
+
+function onMessage(this: WebSocket, data: Buffer, isBinary: boolean): void {
+  const socket = this as TaggedSocket;
+  socket[kHub].receive(socket[kConnection], data, isBinary);
+}
+
+function onClose(this: WebSocket): void {
+  const socket = this as TaggedSocket;
+  socket[kHub].closed(socket[kConnection]);
+}
+
+function onError(this: WebSocket, error: Error): void {
+  // ws closes the socket itself (1009 for an oversized frame, 1002 for a protocol error).
+  (this as TaggedSocket)[kConnection].log.debug({ err: error }, 'socket error');
+}
+
+function ignore(): void {}
+
+function pathOf(url: string | undefined): string {
+  if (url === undefined) return '/';
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
+}
+
+function answerUpgradeRequired(_request: IncomingMessage, response: import('node:http').ServerResponse): void {
+  response.writeHead(426, { 'content-type': 'text/plain', upgrade: 'websocket' }).end('Upgrade Required');
+}
+
+function rejectHandshake(socket: Duplex, status: number, reason: string): void {
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${reason.length}\r\n\r\n${reason}`);
+  }
+  socket.destroy();
+}
+
+/** Waits for every socket's close handshake, then cuts the stragglers. */
+async function closeSockets(wss: WebSocketServer, timeoutMs: number): Promise<void> {
+  const open = [...wss.clients];
+  if (open.length === 0) return;
+  let timer: NodeJS.Timeout | undefined;
+  const closed = Promise.all(open.map((ws) => (ws.readyState === ws.CLOSED ? undefined : new Promise((resolve) => ws.once('close', resolve)))));
+  const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+  await Promise.race([closed, deadline]);
+  clearTimeout(timer);
+  for (const ws of wss.clients) ws.terminate();
+}
