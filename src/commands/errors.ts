@@ -22,10 +22,34 @@ export const ErrorCode = Object.freeze({
   TIMEOUT: 'TIMEOUT',
   /** The handler failed unexpectedly; the details are in the server log only. */
   INTERNAL: 'INTERNAL',
+  /** The connection is in as many rooms as it may be; leave one first. */
+  TOO_MANY_ROOMS: 'TOO_MANY_ROOMS',
+  /** The node is draining for shutdown; send the command again on a new connection. */
+  UNAVAILABLE: 'UNAVAILABLE',
 } as const);
 
 /** One of the built-in wire error codes. */
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/**
+ * WebSocket close codes Switchyard sends, and why. `docs/reliability.md`
+ * lists each with what a client should do.
+ */
+export const CloseCode = Object.freeze({
+  /** The server is shutting down or draining: reconnect, to another node if there is one. */
+  GOING_AWAY: 1001,
+  /** Sustained abuse: the connection kept sending past its rate limit. */
+  POLICY_VIOLATION: 1008,
+  /** An inbound frame was larger than `maxPayload` (sent by `ws` itself). */
+  MESSAGE_TOO_BIG: 1009,
+  /** The client read too slowly: its outbound buffer passed `maxBufferedBytes`. */
+  TRY_AGAIN_LATER: 1013,
+  /** The identity's token expired and was not refreshed with `session.reauth` in time. */
+  SESSION_EXPIRED: 4001,
+} as const);
+
+/** One of the close codes Switchyard sends. */
+export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 
 /** Codes for mistakes in how the bus is put together; raised at start-up, never on the wire. */
 export const SetupErrorCode = Object.freeze({

@@ -6,7 +6,8 @@ import type { Identity } from '../../commands/identity.js';
 import type { Connection } from '../connection.js';
 import { ConnectionHub } from '../connection-hub.js';
 import type { Transport, TransportContext } from '../transport.js';
-import { resolveWebSocketOptions, type WebSocketTransportOptions, type ResolvedWebSocketOptions } from './websocket-options.js';
+import { Heartbeat } from './heartbeat.js';
+import { normalizeOrigin, resolveWebSocketOptions, type WebSocketTransportOptions, type ResolvedWebSocketOptions } from './websocket-options.js';
 import { WsSocket } from './ws-socket.js';
 
 const kConnection = Symbol('switchyard.connection');
@@ -28,6 +29,9 @@ export class WebSocketTransport implements Transport {
   #wss: WebSocketServer | undefined;
   #server: Server | undefined;
   #ownsServer = false;
+  #heartbeat: Heartbeat | undefined;
+  // Upgrades past the checks but still authenticating count against maxConnections too.
+  #upgrading = 0;
   #closing: Promise<void> | undefined;
   readonly #onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
     this.#upgrade(request, socket, head).catch((error: unknown) => {
@@ -58,6 +62,7 @@ export class WebSocketTransport implements Transport {
     this.#context = context;
     this.#hub = new ConnectionHub(context);
     this.#wss = new WebSocketServer({ noServer: true, maxPayload: this.#options.maxPayload, perMessageDeflate: false });
+    if (this.#options.heartbeatIntervalMs > 0) this.#heartbeat = new Heartbeat(this.#wss, this.#options.heartbeatIntervalMs);
     this.#ownsServer = this.#options.server === undefined;
     const server = this.#options.server ?? createServer(answerUpgradeRequired);
     this.#server = server;
@@ -83,6 +88,7 @@ export class WebSocketTransport implements Transport {
     const server = this.#server;
     if (hub === undefined || wss === undefined || server === undefined) return;
     server.off('upgrade', this.#onUpgrade);
+    this.#heartbeat?.stop();
     hub.close();
     await closeSockets(wss, this.#options.closeTimeoutMs);
     await new Promise<void>((resolve) => wss.close(() => resolve()));
@@ -98,13 +104,27 @@ export class WebSocketTransport implements Transport {
       return;
     }
     socket.on('error', ignore);
+    const allowed = this.#options.allowedOrigins;
+    const origin = request.headers.origin;
+    if (allowed !== undefined && origin !== undefined && !allowed.has(normalizeOrigin(origin))) {
+      this.#context?.logger.debug({ origin }, 'connection refused: origin not allowed');
+      return void rejectHandshake(socket, 403, 'Forbidden');
+    }
+    if ((this.#hub?.registry.size ?? 0) + this.#upgrading >= this.#options.maxConnections) {
+      this.#context?.logger.warn({ maxConnections: this.#options.maxConnections }, 'connection refused: maxConnections reached');
+      return void rejectHandshake(socket, 503, 'Service Unavailable');
+    }
+    this.#upgrading++;
     let user: Identity | undefined;
     try {
       user = await this.#options.authenticate(request);
     } catch (error) {
+      this.#upgrading--;
       this.#context?.logger.debug({ err: error }, 'connection refused by authenticate()');
       return void rejectHandshake(socket, 401, 'Unauthorized');
     }
+    this.#upgrading--;
+    if (this.#closing !== undefined || !socket.writable) return void rejectHandshake(socket, 503, 'Service Unavailable');
     wss.handleUpgrade(request, socket, head, (ws) => this.#accept(ws, user));
   }
 
@@ -113,7 +133,8 @@ export class WebSocketTransport implements Transport {
     if (hub === undefined) return void ws.terminate();
     const tagged = ws as TaggedSocket;
     tagged[kHub] = hub;
-    tagged[kConnection] = hub.open(new WsSocket(ws), user);
+    tagged[kConnection] = hub.open(new WsSocket(ws, this.#options.maxBufferedBytes, this.#options.closeTimeoutMs), user);
+    this.#heartbeat?.watch(ws);
     ws.on('message', onMessage);
     ws.on('close', onClose);
     ws.on('error', onError);

@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { defineCommand } from '../src/commands/define-command.js';
+import { typed } from '../src/commands/typed.js';
+import { WebSocketTransport } from '../src/transport/websocket/websocket-transport.js';
+import { serve, TestClient, within } from './support/harness.js';
+
+const Join = defineCommand('room.join', { payload: typed<{ room: string }>() });
+
+test('a peer that stops answering pings is terminated within two intervals and forgotten everywhere', { timeout: 10_000 }, async () => {
+  const { app, transport, url } = await serve({
+    transport: { heartbeatIntervalMs: 100 },
+    setup: (app) => app.register(Join, (payload, ctx) => ctx.join(payload.room)),
+  });
+  try {
+    const healthy = await TestClient.connect(url);
+    const dead = await TestClient.connect(url, { autoPong: false });
+    await dead.request('room.join', { room: 'lobby' });
+    assert.equal((await app.presence.members('lobby')).length, 1);
+    const started = Date.now();
+    const { code } = await within(dead.closed, 2000, 'the dead peer to be terminated');
+    assert.equal(code, 1006, 'terminated, not closed politely');
+    assert.ok(Date.now() - started <= 3 * 100 + 150, 'gone within about two intervals');
+    await within(
+      (async () => {
+        while (transport.connections !== 1) await new Promise((resolve) => setImmediate(resolve));
+      })(),
+      1000,
+      'the server to forget the dead peer',
+    );
+    assert.deepEqual(await app.presence.members('lobby'), []);
+    let pings = 0;
+    await within(new Promise<void>((resolve) => healthy.ws.on('ping', () => ++pings === 3 && resolve())), 2000, 'three pings');
+    assert.equal(healthy.ws.readyState, healthy.ws.OPEN, 'a peer that answers stays connected');
+    await healthy.close();
+  } finally {
+    await app.close();
+  }
+});
+
+test('maxConnections refuses further upgrades with HTTP 503', { timeout: 10_000 }, async () => {
+  const { app, url } = await serve({ transport: { maxConnections: 2 } });
+  try {
+    const a = await TestClient.connect(url);
+    const b = await TestClient.connect(url);
+    assert.equal(await TestClient.refusal(url), 503);
+    await a.close();
+    const c = await within(
+      (async () => {
+        for (;;) {
+          try {
+            return await TestClient.connect(url);
+          } catch {
+            await new Promise((resolve) => setImmediate(resolve));
+          }
+        }
+      })(),
+      2000,
+      'a slot to free up',
+    );
+    await Promise.all([b.close(), c.close()]);
+  } finally {
+    await app.close();
+  }
+});
+
+test('allowedOrigins refuses a foreign Origin with HTTP 403 and admits listed and absent ones', { timeout: 10_000 }, async () => {
+  const { app, url } = await serve({ transport: { allowedOrigins: ['https://app.example.com'] } });
+  try {
+    assert.equal(await TestClient.refusal(url, { origin: 'https://evil.example.net' }), 403);
+    const listed = await TestClient.connect(url, { origin: 'https://APP.example.com' });
+    const native = await TestClient.connect(url);
+    await Promise.all([listed.close(), native.close()]);
+  } finally {
+    await app.close();
+  }
+});
+
+test('a frame over maxPayload closes the socket with 1009 and leaves other clients alone', { timeout: 10_000 }, async () => {
+  const { app, url } = await serve({ transport: { maxPayload: 1024 } });
+  try {
+    const big = await TestClient.connect(url);
+    const other = await TestClient.connect(url);
+    big.ws.send(JSON.stringify({ type: 'echo', id: '1', payload: 'x'.repeat(2048) }));
+    assert.equal((await within(big.closed, 2000, 'the close')).code, 1009);
+    assert.equal((await other.request('nope')).error?.code, 'UNKNOWN_COMMAND');
+    await other.close();
+  } finally {
+    await app.close();
+  }
+});
+
+test('options are checked up front', () => {
+  assert.throws(() => new WebSocketTransport({ heartbeatIntervalMs: -1 }), RangeError);
+  assert.throws(() => new WebSocketTransport({ maxBufferedBytes: 10 }), RangeError);
+  assert.throws(() => new WebSocketTransport({ maxConnections: 0 }), RangeError);
+  assert.throws(() => new WebSocketTransport({ allowedOrigins: [''] }), TypeError);
+});
