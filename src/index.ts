@@ -16,7 +16,7 @@ export type { Middleware, MiddlewareContext } from './commands/middleware.js';
 export type { Identity } from './commands/identity.js';
 export type { Session } from './commands/session.js';
 export type { ErrorReply, InboundCommand, Reply, ResultReply, WireError } from './commands/reply.js';
-export { CommandError, ErrorCode, SetupError, SetupErrorCode, SwitchyardError } from './commands/errors.js';
+export { CloseCode, CommandError, ErrorCode, SetupError, SetupErrorCode, SwitchyardError } from './commands/errors.js';
 export type { ErrorDetail } from './commands/errors.js';
 
 export { defineEvent } from './events/define-event.js';
@@ -24,6 +24,7 @@ export type { EventDefinition, EventPayloadOf } from './events/define-event.js';
 export { to } from './events/audience.js';
 export type { Audience, AudienceBuilder } from './events/audience.js';
 export type { EventEnvelope } from './events/event-envelope.js';
+export type { PublishOptions } from './events/publish-options.js';
 export { EventPublisher } from './events/event-publisher.js';
 export type { Backplane } from './events/backplane.js';
 export { MemoryBackplane } from './events/memory-backplane.js';

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { defineCommand } from '../src/commands/define-command.js';
 import { typed } from '../src/commands/typed.js';
 import { WebSocketTransport } from '../src/transport/websocket/websocket-transport.js';
-import { serve, TestClient, within } from './support/harness.js';
+import { eventually, serve, TestClient, within } from './support/harness.js';
 
 const Join = defineCommand('room.join', { payload: typed<{ room: string }>() });
 
@@ -21,13 +21,7 @@ test('a peer that stops answering pings is terminated within two intervals and f
     const { code } = await within(dead.closed, 2000, 'the dead peer to be terminated');
     assert.equal(code, 1006, 'terminated, not closed politely');
     assert.ok(Date.now() - started <= 3 * 100 + 150, 'gone within about two intervals');
-    await within(
-      (async () => {
-        while (transport.connections !== 1) await new Promise((resolve) => setImmediate(resolve));
-      })(),
-      1000,
-      'the server to forget the dead peer',
-    );
+    await eventually(() => transport.connections === 1, 1000, 'the server to forget the dead peer');
     assert.deepEqual(await app.presence.members('lobby'), []);
     let pings = 0;
     await within(new Promise<void>((resolve) => healthy.ws.on('ping', () => ++pings === 3 && resolve())), 2000, 'three pings');
@@ -39,25 +33,14 @@ test('a peer that stops answering pings is terminated within two intervals and f
 });
 
 test('maxConnections refuses further upgrades with HTTP 503', { timeout: 10_000 }, async () => {
-  const { app, url } = await serve({ transport: { maxConnections: 2 } });
+  const { app, transport, url } = await serve({ transport: { maxConnections: 2 } });
   try {
     const a = await TestClient.connect(url);
     const b = await TestClient.connect(url);
     assert.equal(await TestClient.refusal(url), 503);
     await a.close();
-    const c = await within(
-      (async () => {
-        for (;;) {
-          try {
-            return await TestClient.connect(url);
-          } catch {
-            await new Promise((resolve) => setImmediate(resolve));
-          }
-        }
-      })(),
-      2000,
-      'a slot to free up',
-    );
+    await eventually(() => transport.connections === 1, 2000, 'a slot to free up');
+    const c = await TestClient.connect(url);
     await Promise.all([b.close(), c.close()]);
   } finally {
     await app.close();

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Audience } from '../events/audience.js';
 import type { EventDefinition, EventPayloadOf } from '../events/define-event.js';
+import type { PublishOptions } from '../events/publish-options.js';
 import type { Identity } from './identity.js';
 
 /**
@@ -23,7 +24,7 @@ export interface CommandContext {
   /** The rooms the sender is in. */
   readonly rooms: ReadonlySet<string>;
   /** Publishes a domain event to an audience. */
-  publish<E extends EventDefinition>(event: E, payload: EventPayloadOf<E>, audience: Audience): void;
+  publish<E extends EventDefinition>(event: E, payload: EventPayloadOf<E>, audience: Audience, options?: PublishOptions): void;
   /** Puts the sender in a room. */
   join(room: string): Promise<void>;
   /** Takes the sender out of a room. */

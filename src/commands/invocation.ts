@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Audience } from '../events/audience.js';
 import type { EventDefinition, EventPayloadOf } from '../events/define-event.js';
 import type { EventPublisher } from '../events/event-publisher.js';
+import type { PublishOptions } from '../events/publish-options.js';
 import type { AnyCommand } from './define-command.js';
 import type { Identity } from './identity.js';
 import type { MiddlewareContext } from './middleware.js';
@@ -59,8 +60,8 @@ export class Invocation implements MiddlewareContext {
     return (this.#abort ??= new AbortController()).signal;
   }
 
-  publish<E extends EventDefinition>(event: E, payload: EventPayloadOf<E>, audience: Audience): void {
-    this.#publisher.publish(event, payload, audience);
+  publish<E extends EventDefinition>(event: E, payload: EventPayloadOf<E>, audience: Audience, options?: PublishOptions): void {
+    this.#publisher.publish(event, payload, audience, options);
   }
 
   join(room: string): Promise<void> {

@@ -5,4 +5,6 @@ export interface EventEnvelope {
   readonly type: string;
   readonly payload: unknown;
   readonly audience: Audience;
+  /** Set when the event may be dropped for a slow client; absent means durable. */
+  readonly volatile?: boolean;
 }

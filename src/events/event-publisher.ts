@@ -2,6 +2,7 @@ import { Subject, type Observable } from 'rxjs';
 import type { Audience } from './audience.js';
 import type { EventDefinition, EventPayloadOf } from './define-event.js';
 import type { EventEnvelope } from './event-envelope.js';
+import type { PublishOptions } from './publish-options.js';
 
 /**
  * Publishes domain events. Handlers get it injected (or use `ctx.publish`);
@@ -27,8 +28,8 @@ export class EventPublisher {
   }
 
   /** Publishes `payload` as event `event` to `audience`. Publishing after close is a no-op. */
-  publish<E extends EventDefinition>(event: E, payload: EventPayloadOf<E>, audience: Audience): void {
-    this.#stream.next({ type: event.type, payload, audience });
+  publish<E extends EventDefinition>(event: E, payload: EventPayloadOf<E>, audience: Audience, options?: PublishOptions): void {
+    this.#stream.next(options?.volatile === true ? { type: event.type, payload, audience, volatile: true } : { type: event.type, payload, audience });
   }
 
   /** Completes the stream. Idempotent. */

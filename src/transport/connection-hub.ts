@@ -10,6 +10,8 @@ import { ConnectionRegistry } from './connection-registry.js';
 import type { Socket } from './socket.js';
 import type { TransportContext } from './transport.js';
 
+const VOLATILE = Object.freeze({ volatile: true });
+
 /** Close code sent to every connection when the server shuts down. */
 export const CLOSE_GOING_AWAY = 1001;
 
@@ -96,11 +98,12 @@ export class ConnectionHub implements Membership {
   #deliver(envelope: EventEnvelope): void {
     try {
       const exclude = envelope.audience.exclude;
+      const options = envelope.volatile === true ? VOLATILE : undefined;
       let data: Buffer | undefined;
       for (const connection of this.registry.resolve(envelope.audience)) {
         if (connection.id === exclude) continue;
         data ??= Buffer.from(this.#context.codec.encode({ kind: 'event', type: envelope.type, payload: envelope.payload }));
-        connection.send(data);
+        connection.send(data, options);
       }
     } catch (error) {
       this.#context.reportError(error);

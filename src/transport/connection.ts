@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Identity } from '../commands/identity.js';
 import type { Session } from '../commands/session.js';
-import type { Socket } from './socket.js';
+import type { SendOptions, Socket } from './socket.js';
 
 /** How a connection asks its hub to change room membership. */
 export interface Membership {
@@ -35,8 +35,8 @@ export class Connection implements Session {
   }
 
   /** Sends a frame if the connection is still open; frames for a closed one are dropped. */
-  send(data: string | Buffer): void {
-    if (this.#open) this.#socket.send(data);
+  send(data: string | Buffer, options?: SendOptions): void {
+    if (this.#open) this.#socket.send(data, options);
   }
 
   join(room: string): Promise<void> {

@@ -27,10 +27,23 @@ export function within<T>(promise: Promise<T>, ms: number, what: string): Promis
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+/** Polls `condition` every few ms until it holds; rejects (and stops polling) after `ms`. */
+export async function eventually(condition: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 /** A real `ws` client that records frames and can wait for them. */
 export class TestClient {
   readonly ws: WebSocket;
   readonly frames: Frame[] = [];
+  /** Frames received, recorded or not. */
+  received = 0;
+  /** Set to false to count frames without keeping them (floods). */
+  record = true;
   readonly closed: Promise<{ code: number; reason: string }>;
   #waiters: { match: (frame: Frame) => boolean; resolve: (frame: Frame) => void }[] = [];
   #next = 0;
@@ -39,6 +52,8 @@ export class TestClient {
     this.ws = ws;
     this.closed = new Promise((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
     ws.on('message', (data) => {
+      this.received++;
+      if (!this.record) return;
       const frame = JSON.parse(data.toString()) as Frame;
       this.frames.push(frame);
       const waiters = this.#waiters;
