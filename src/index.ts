@@ -31,9 +31,12 @@ export { MemoryBackplane } from './events/memory-backplane.js';
 export { Presence } from './events/presence.js';
 export type { PresenceEntry } from './events/presence.js';
 export { MemoryPresence } from './events/memory-presence.js';
-export { SessionConnected } from './events/session-events.js';
+export { SessionConnected, SessionDraining } from './events/session-events.js';
 
-export type { Transport, TransportContext } from './transport/transport.js';
+export { DEFAULT_DRAIN_DEADLINE_MS } from './transport/transport.js';
+export type { DrainOptions, Transport, TransportContext } from './transport/transport.js';
+export { resolveHubOptions } from './transport/hub-options.js';
+export type { HubOptions, RateLimitOptions, ResolvedHubOptions } from './transport/hub-options.js';
 export type { Codec, DecodedCommand, EventFrame, OutboundFrame, RejectedFrame } from './transport/codec.js';
 export { jsonCodec, MAX_ID_LENGTH } from './transport/codecs/json-codec.js';
 export { WebSocketTransport } from './transport/websocket/websocket-transport.js';

@@ -3,6 +3,7 @@ import type { DependencyContainer } from 'tsyringe';
 import type { Backplane } from './events/backplane.js';
 import type { Presence } from './events/presence.js';
 import type { Codec } from './transport/codec.js';
+import type { HubOptions } from './transport/hub-options.js';
 
 /** Options of a {@link Switchyard} application. */
 export interface SwitchyardOptions {
@@ -18,6 +19,8 @@ export interface SwitchyardOptions {
   codec?: Codec;
   /** How long a handler may run before its command fails with `TIMEOUT`, in ms. @default 10000 */
   commandTimeoutMs?: number;
+  /** Per-connection limits: rate limit, rooms per connection, payload depth. @default see {@link HubOptions} */
+  limits?: HubOptions;
 }
 
 /** Largest timeout Node's timers accept. */

@@ -15,7 +15,8 @@ import { checkCommandTimeout, type SwitchyardOptions } from './switchyard-option
 import { Tokens } from './tokens.js';
 import type { Codec } from './transport/codec.js';
 import { jsonCodec } from './transport/codecs/json-codec.js';
-import type { Transport } from './transport/transport.js';
+import { resolveHubOptions, type ResolvedHubOptions } from './transport/hub-options.js';
+import type { DrainOptions, Transport } from './transport/transport.js';
 
 /**
  * The composition root of a Switchyard application: one command bus, one
@@ -38,10 +39,12 @@ export class Switchyard {
   readonly #errors = new Subject<unknown>();
   readonly #transports: Transport[] = [];
   readonly #bridge: Subscription;
+  readonly #limits: ResolvedHubOptions;
   #closing: Promise<void> | undefined;
 
   constructor(options: SwitchyardOptions = {}) {
     const timeoutMs = checkCommandTimeout(options.commandTimeoutMs);
+    this.#limits = resolveHubOptions(options.limits);
     this.logger = options.logger ?? pino({ level: process.env['LOG_LEVEL'] ?? 'info' });
     this.container = options.container ?? rootContainer.createChildContainer();
     this.publisher = new EventPublisher();
@@ -87,18 +90,34 @@ export class Switchyard {
       codec: this.#codec,
       logger: this.logger,
       reportError: this.#reportError,
+      limits: this.#limits,
     });
     this.#transports.push(transport);
     return transport;
   }
 
-  /** Closes every transport, then the event stream and the backplane. Idempotent. */
+  /**
+   * Shuts down gracefully: drains every transport (clients are told
+   * `session.draining`, running commands reply within the default deadline,
+   * sockets close with 1001), then closes the event stream and the
+   * backplane. Idempotent; the same as `drain()` with its defaults.
+   */
   close(): Promise<void> {
-    return (this.#closing ??= this.#close());
+    return this.drain();
   }
 
-  async #close(): Promise<void> {
-    await Promise.all(this.#transports.map((transport) => transport.close()));
+  /**
+   * Like {@link close}, with a chosen deadline for the running commands.
+   *
+   * @example
+   * process.once('SIGTERM', () => void app.drain({ deadlineMs: 15_000 }));
+   */
+  drain(options: DrainOptions = {}): Promise<void> {
+    return (this.#closing ??= this.#close(options));
+  }
+
+  async #close(options: DrainOptions): Promise<void> {
+    await Promise.all(this.#transports.map((transport) => (transport.drain === undefined ? transport.close() : transport.drain(options))));
     this.#bridge.unsubscribe();
     this.publisher.close();
     await this.#backplane.close();

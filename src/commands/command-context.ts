@@ -29,4 +29,10 @@ export interface CommandContext {
   join(room: string): Promise<void>;
   /** Takes the sender out of a room. */
   leave(room: string): Promise<void>;
+  /**
+   * Replaces the sender's identity, for commands that authenticate in band
+   * (`session.reauth`, a sign-in command). The next command sees the new one;
+   * `to.user()` follows it.
+   */
+  identify(user: Identity): Promise<void>;
 }

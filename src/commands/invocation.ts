@@ -72,6 +72,10 @@ export class Invocation implements MiddlewareContext {
     return this.#inbound.session.leave(room);
   }
 
+  identify(user: Identity): Promise<void> {
+    return this.#inbound.session.identify(user);
+  }
+
   /** Tells whoever holds `signal` that the command is over (timed out). */
   abort(reason: unknown): void {
     (this.#abort ??= new AbortController()).abort(reason);

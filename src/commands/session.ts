@@ -13,4 +13,6 @@ export interface Session {
   join(room: string): Promise<void>;
   /** Takes the session out of a room; resolves once presence records it. */
   leave(room: string): Promise<void>;
+  /** Replaces the session's identity (a refreshed token, an in-band sign-in); resolves once presence records it. */
+  identify(user: Identity): Promise<void>;
 }

@@ -9,3 +9,15 @@ import { defineEvent } from './define-event.js';
  * client.on(SessionConnected, ({ connectionId }) => console.log('I am', connectionId));
  */
 export const SessionConnected = defineEvent('session.connected', typed<{ connectionId: string; user: Identity | null }>());
+
+/**
+ * Sent to every connection when the node starts draining for shutdown:
+ * reconnect (the load balancer will pick another node) after `retryAfterMs`,
+ * a per-connection random delay within the drain deadline, so a rolling
+ * deploy does not send every client to the next node at the same instant.
+ * Replies to commands already sent still arrive; the socket then closes with 1001.
+ *
+ * @example
+ * client.on(SessionDraining, ({ retryAfterMs }) => setTimeout(reconnect, retryAfterMs));
+ */
+export const SessionDraining = defineEvent('session.draining', typed<{ retryAfterMs: number }>());

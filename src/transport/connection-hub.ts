@@ -1,73 +1,102 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import type { Subscription } from 'rxjs';
 import type { Identity } from '../commands/identity.js';
-import { CommandError, ErrorCode } from '../commands/errors.js';
+import { CloseCode, CommandError, ErrorCode } from '../commands/errors.js';
 import type { Reply } from '../commands/reply.js';
 import type { EventEnvelope } from '../events/event-envelope.js';
-import { SessionConnected } from '../events/session-events.js';
+import { SessionConnected, SessionDraining } from '../events/session-events.js';
 import { Connection, type Membership } from './connection.js';
 import { ConnectionRegistry } from './connection-registry.js';
+import { resolveHubOptions, type ResolvedHubOptions } from './hub-options.js';
+import { InFlight } from './in-flight.js';
+import { inspectPayload } from './inspect-payload.js';
 import type { Socket } from './socket.js';
+import { TokenBucket } from './token-bucket.js';
 import type { TransportContext } from './transport.js';
+
+/** Close code sent to every connection when the server shuts down. */
+export const CLOSE_GOING_AWAY = CloseCode.GOING_AWAY;
 
 const VOLATILE = Object.freeze({ volatile: true });
 
-/** Close code sent to every connection when the server shuts down. */
-export const CLOSE_GOING_AWAY = 1001;
+/** Largest delay Node's timers accept. */
+const MAX_TIMER_MS = 2_147_483_647;
 
 /**
  * What every transport shares once a socket is open: it registers the
  * connection, hands decoded frames to the bus and sends back the one reply,
- * keeps room membership, and delivers events to the local audience, encoding
- * each event once however many recipients it has. Transports only adapt
- * their sockets to it.
+ * keeps room membership and identity, enforces the per-connection limits,
+ * and delivers events to the local audience, encoding each event once
+ * however many recipients it has. Transports only adapt their sockets to it.
  */
 export class ConnectionHub implements Membership {
   readonly registry = new ConnectionRegistry();
   readonly #context: TransportContext;
+  readonly #limits: ResolvedHubOptions;
   readonly #subscription: Subscription;
+  readonly #inFlight = new InFlight();
   // A random node prefix keeps connection ids unique across nodes without coordination.
   readonly #prefix = randomBytes(4).toString('hex');
   #sequence = 0;
+  #draining = false;
 
   constructor(context: TransportContext) {
     this.#context = context;
+    this.#limits = context.limits ?? resolveHubOptions();
     this.#subscription = context.deliveries.subscribe({ next: (envelope) => this.#deliver(envelope) });
+  }
+
+  /** Whether the hub is draining: new commands are refused with `UNAVAILABLE`. */
+  get draining(): boolean {
+    return this.#draining;
   }
 
   /** Registers a new connection and greets it with `session.connected`. */
   open(socket: Socket, user: Identity | undefined): Connection {
     const id = `${this.#prefix}-${(++this.#sequence).toString(36)}`;
-    const connection = new Connection(id, user, socket, this, this.#context.logger.child({ connectionId: id }));
+    const { rateLimit } = this.#limits;
+    const bucket = rateLimit === false ? undefined : new TokenBucket(rateLimit.burst, rateLimit.perSecond);
+    const connection = new Connection(id, user, socket, this, this.#context.logger.child({ connectionId: id }), bucket);
     this.registry.add(connection);
+    scheduleExpiry(connection);
     this.#context.presence.connected({ connectionId: id, userId: user?.id }).catch(this.#context.reportError);
     connection.send(this.#context.codec.encode({ kind: 'event', type: SessionConnected.type, payload: { connectionId: id, user: user ?? null } }));
     return connection;
   }
 
-  /** Handles one inbound frame: a coded error for a bad one, the bus for a good one. */
+  /** Handles one inbound frame: a coded error for a bad or refused one, the bus for a good one. */
   receive(connection: Connection, data: Buffer | string, isBinary: boolean): void {
+    if (!connection.open) return;
     const decoded = this.#context.codec.decode(data, isBinary);
-    if (!decoded.ok) {
-      connection.log.debug({ code: decoded.error.code }, decoded.error.message);
-      this.#reply(connection, { kind: 'error', id: decoded.id, error: toWire(decoded.error) });
-      return;
+    if (connection.bucket !== undefined && !connection.bucket.take()) return this.#refuseRate(connection, decoded.id);
+    if (!decoded.ok) return this.#refuse(connection, decoded.id, decoded.error);
+    const problem = inspectPayload(decoded.payload, this.#limits.maxPayloadDepth);
+    if (problem !== undefined) return this.#refuse(connection, decoded.id, new CommandError(ErrorCode.BAD_FRAME, problem));
+    if (this.#draining) {
+      return this.#refuse(connection, decoded.id, new CommandError(ErrorCode.UNAVAILABLE, 'the server is draining; send it again on a new connection'));
     }
+    this.#inFlight.begin();
     this.#context.bus
       .dispatch({ type: decoded.type, id: decoded.id, payload: decoded.payload, session: connection })
-      .then((reply) => this.#reply(connection, reply), this.#context.reportError);
+      .then((reply) => this.#reply(connection, reply), this.#context.reportError)
+      .finally(() => this.#inFlight.end());
   }
 
-  /** Forgets a connection whose socket has closed: indexes, rooms, presence. Idempotent. */
+  /** Forgets a connection whose socket has closed: indexes, rooms, presence, timers. Idempotent. */
   closed(connection: Connection): void {
     if (!connection.open) return;
     connection.markClosed();
+    clearTimeout(connection.expiry);
+    connection.expiry = undefined;
     this.registry.remove(connection);
     this.#context.presence.disconnected(connection.id).catch(this.#context.reportError);
   }
 
   async join(connection: Connection, room: string): Promise<void> {
-    if (!connection.open || !this.registry.join(connection, room)) return;
+    if (!connection.open || connection.rooms.has(room)) return;
+    const max = this.#limits.maxRoomsPerConnection;
+    if (connection.rooms.size >= max) throw new CommandError(ErrorCode.TOO_MANY_ROOMS, `a connection may be in at most ${max} rooms`);
+    this.registry.join(connection, room);
     await this.#context.presence.joined(room, { connectionId: connection.id, userId: connection.user?.id });
   }
 
@@ -76,10 +105,59 @@ export class ConnectionHub implements Membership {
     await this.#context.presence.left(room, connection.id);
   }
 
+  /** Replaces a connection's identity: user index, presence and expiry follow. */
+  async identify(connection: Connection, user: Identity): Promise<void> {
+    if (!connection.open) return;
+    const before = connection.user?.id;
+    this.registry.identify(connection, user);
+    clearTimeout(connection.expiry);
+    scheduleExpiry(connection);
+    if (before === user.id) return;
+    const presence = this.#context.presence;
+    const entry = { connectionId: connection.id, userId: user.id };
+    await presence.disconnected(connection.id);
+    await presence.connected(entry);
+    for (const room of connection.rooms) await presence.joined(room, entry);
+  }
+
+  /**
+   * Starts draining: new commands are refused with `UNAVAILABLE`, every
+   * connection is told `session.draining`, and the returned promise settles
+   * once the commands already running have replied, or at the deadline.
+   * Resolves whether every command finished in time.
+   */
+  drain(deadlineMs: number): Promise<boolean> {
+    if (!this.#draining) {
+      this.#draining = true;
+      const codec = this.#context.codec;
+      const window = Math.max(1, Math.min(deadlineMs, MAX_TIMER_MS));
+      for (const connection of this.registry.all()) {
+        connection.send(codec.encode({ kind: 'event', type: SessionDraining.type, payload: { retryAfterMs: randomInt(window) } }));
+      }
+    }
+    return this.#inFlight.idle(deadlineMs);
+  }
+
   /** Stops delivering and closes every connection with 1001. */
   close(reason = 'server closing'): void {
+    this.#draining = true;
     this.#subscription.unsubscribe();
     for (const connection of [...this.registry.all()]) connection.close(CLOSE_GOING_AWAY, reason);
+  }
+
+  #refuseRate(connection: Connection, id: string | undefined): void {
+    const strikes = connection.bucket?.strikes ?? 0;
+    if (this.#limits.rateLimit !== false && strikes > this.#limits.rateLimit.closeAfter) {
+      if (strikes === this.#limits.rateLimit.closeAfter + 1) connection.log.warn('closing: rate limit exceeded for too long');
+      connection.close(CloseCode.POLICY_VIOLATION, 'rate limit exceeded');
+      return;
+    }
+    this.#refuse(connection, id, new CommandError(ErrorCode.RATE_LIMITED, 'too many commands; slow down'));
+  }
+
+  #refuse(connection: Connection, id: string | undefined, error: CommandError): void {
+    connection.log.debug({ code: error.code }, error.message);
+    this.#reply(connection, { kind: 'error', id, error: toWire(error) });
   }
 
   #reply(connection: Connection, reply: Reply | undefined): void {
@@ -109,6 +187,20 @@ export class ConnectionHub implements Membership {
       this.#context.reportError(error);
     }
   }
+}
+
+/** An identity with a numeric `exp` claim (seconds, as in a JWT) ends the connection when it passes. */
+function scheduleExpiry(connection: Connection): void {
+  const exp = connection.user?.['exp'];
+  if (typeof exp !== 'number' || !Number.isFinite(exp)) return;
+  const delay = Math.min(MAX_TIMER_MS, Math.max(0, exp * 1000 - Date.now()));
+  connection.expiry = setTimeout(expire, delay, connection);
+  connection.expiry.unref();
+}
+
+function expire(connection: Connection): void {
+  connection.log.debug('closing: the identity expired');
+  connection.close(CloseCode.SESSION_EXPIRED, 'session expired');
 }
 
 function toWire(error: CommandError): { code: string; message: string; details: readonly unknown[] } {

@@ -1,3 +1,4 @@
+import type { Identity } from '../commands/identity.js';
 import type { Audience } from '../events/audience.js';
 import type { Connection } from './connection.js';
 
@@ -37,6 +38,21 @@ export class ConnectionRegistry {
     for (const room of rooms) removeFrom(this.#byRoom, room, connection);
     connection.rooms.clear();
     return rooms;
+  }
+
+  /** Moves a connection in the user index from its old identity to `user`. */
+  identify(connection: Connection, user: Identity | undefined): void {
+    const before = connection.user?.id;
+    if (before !== user?.id) {
+      if (before !== undefined) removeFrom(this.#byUser, before, connection);
+      if (user !== undefined) addTo(this.#byUser, user.id, connection);
+    }
+    connection.setUser(user);
+  }
+
+  /** The number of users with a connection on this node, and of rooms with a member here. */
+  get counts(): { readonly users: number; readonly rooms: number } {
+    return { users: this.#byUser.size, rooms: this.#byRoom.size };
   }
 
   /** Returns whether the connection was not in the room yet. */

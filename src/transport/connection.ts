@@ -2,32 +2,44 @@ import type { Logger } from 'pino';
 import type { Identity } from '../commands/identity.js';
 import type { Session } from '../commands/session.js';
 import type { SendOptions, Socket } from './socket.js';
+import type { TokenBucket } from './token-bucket.js';
 
-/** How a connection asks its hub to change room membership. */
+/** How a connection asks its hub to change room membership or identity. */
 export interface Membership {
   join(connection: Connection, room: string): Promise<void>;
   leave(connection: Connection, room: string): Promise<void>;
+  identify(connection: Connection, user: Identity): Promise<void>;
 }
 
 /**
  * One client connection on this node: its identity, its rooms, its socket.
- * The hub owns it; the bus sees it as a {@link Session}.
+ * The hub owns it; the bus sees it as a {@link Session}. Its identity
+ * changes only through the hub, so the user index and presence follow.
  */
 export class Connection implements Session {
   readonly id: string;
-  readonly user: Identity | undefined;
   readonly rooms = new Set<string>();
   readonly log: Logger;
+  /** The rate limit's bucket, when there is a rate limit. */
+  readonly bucket: TokenBucket | undefined;
+  /** Closes the connection when its identity expires; the hub sets and clears it. */
+  expiry: NodeJS.Timeout | undefined;
+  #user: Identity | undefined;
   #open = true;
   readonly #socket: Socket;
   readonly #membership: Membership;
 
-  constructor(id: string, user: Identity | undefined, socket: Socket, membership: Membership, log: Logger) {
+  constructor(id: string, user: Identity | undefined, socket: Socket, membership: Membership, log: Logger, bucket?: TokenBucket) {
     this.id = id;
-    this.user = user;
+    this.#user = user;
     this.#socket = socket;
     this.#membership = membership;
     this.log = log;
+    this.bucket = bucket;
+  }
+
+  get user(): Identity | undefined {
+    return this.#user;
   }
 
   get open(): boolean {
@@ -47,9 +59,18 @@ export class Connection implements Session {
     return this.#membership.leave(this, room);
   }
 
+  identify(user: Identity): Promise<void> {
+    return this.#membership.identify(this, user);
+  }
+
   close(code: number, reason: string): void {
     if (!this.#open) return;
     this.#socket.close(code, reason);
+  }
+
+  /** Replaces the identity; only the hub calls it, after updating its indexes. */
+  setUser(user: Identity | undefined): void {
+    this.#user = user;
   }
 
   /** Marks the connection gone; the hub calls it once the socket has closed. */

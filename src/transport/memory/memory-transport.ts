@@ -1,6 +1,6 @@
 import type { Identity } from '../../commands/identity.js';
 import { ConnectionHub } from '../connection-hub.js';
-import type { Transport, TransportContext } from '../transport.js';
+import { DEFAULT_DRAIN_DEADLINE_MS, type DrainOptions, type Transport, type TransportContext } from '../transport.js';
 import { MemoryClient } from './memory-client.js';
 
 /**
@@ -33,6 +33,13 @@ export class MemoryTransport implements Transport {
     const client = new MemoryClient(hub, options.user, () => this.#clients.delete(client));
     this.#clients.add(client);
     return client;
+  }
+
+  /** Tells every client `session.draining`, waits for running commands (up to the deadline), then closes. */
+  async drain(options: DrainOptions = {}): Promise<boolean> {
+    const finished = (await this.#hub?.drain(options.deadlineMs ?? DEFAULT_DRAIN_DEADLINE_MS)) ?? true;
+    await this.close();
+    return finished;
   }
 
   async close(): Promise<void> {

@@ -5,7 +5,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Identity } from '../../commands/identity.js';
 import type { Connection } from '../connection.js';
 import { ConnectionHub } from '../connection-hub.js';
-import type { Transport, TransportContext } from '../transport.js';
+import { DEFAULT_DRAIN_DEADLINE_MS, type DrainOptions, type Transport, type TransportContext } from '../transport.js';
 import { Heartbeat } from './heartbeat.js';
 import { normalizeOrigin, resolveWebSocketOptions, type WebSocketTransportOptions, type ResolvedWebSocketOptions } from './websocket-options.js';
 import { WsSocket } from './ws-socket.js';
@@ -33,6 +33,8 @@ export class WebSocketTransport implements Transport {
   // Upgrades past the checks but still authenticating count against maxConnections too.
   #upgrading = 0;
   #closing: Promise<void> | undefined;
+  #drained: Promise<boolean> | undefined;
+  #accepting = true;
   readonly #onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
     this.#upgrade(request, socket, head).catch((error: unknown) => {
       this.#context?.reportError(error);
@@ -78,8 +80,39 @@ export class WebSocketTransport implements Transport {
     }
   }
 
+  /** Counts of what this node holds: open connections, users and rooms with a member here. */
+  get stats(): { readonly connections: number; readonly users: number; readonly rooms: number } {
+    const registry = this.#hub?.registry;
+    return { connections: registry?.size ?? 0, ...(registry?.counts ?? { users: 0, rooms: 0 }) };
+  }
+
   close(): Promise<void> {
     return (this.#closing ??= this.#close());
+  }
+
+  /**
+   * Drains for shutdown: refuses new upgrades (HTTP 503), tells every client
+   * `session.draining`, waits up to `deadlineMs` for running commands to
+   * reply, then closes every socket with 1001. Resolves whether every
+   * command finished in time. Idempotent.
+   *
+   * @example
+   * process.once('SIGTERM', () => void transport.drain({ deadlineMs: 10_000 }));
+   */
+  drain(options: DrainOptions = {}): Promise<boolean> {
+    return (this.#drained ??= this.#drain(options.deadlineMs ?? DEFAULT_DRAIN_DEADLINE_MS));
+  }
+
+  async #drain(deadlineMs: number): Promise<boolean> {
+    const hub = this.#hub;
+    if (hub === undefined || this.#closing !== undefined) {
+      await this.close();
+      return true;
+    }
+    this.#accepting = false;
+    const finished = await hub.drain(deadlineMs);
+    await this.close();
+    return finished;
   }
 
   async #close(): Promise<void> {
@@ -97,7 +130,7 @@ export class WebSocketTransport implements Transport {
 
   async #upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const wss = this.#wss;
-    if (wss === undefined || this.#closing !== undefined) return void rejectHandshake(socket, 503, 'Service Unavailable');
+    if (wss === undefined || !this.#accepting || this.#closing !== undefined) return void rejectHandshake(socket, 503, 'Service Unavailable');
     if (pathOf(request.url) !== this.#options.path) {
       // On a shared server another upgrade listener may own this path.
       if (this.#ownsServer || this.#server?.listenerCount('upgrade') === 1) rejectHandshake(socket, 404, 'Not Found');
@@ -124,7 +157,7 @@ export class WebSocketTransport implements Transport {
       return void rejectHandshake(socket, 401, 'Unauthorized');
     }
     this.#upgrading--;
-    if (this.#closing !== undefined || !socket.writable) return void rejectHandshake(socket, 503, 'Service Unavailable');
+    if (!this.#accepting || this.#closing !== undefined || !socket.writable) return void rejectHandshake(socket, 503, 'Service Unavailable');
     wss.handleUpgrade(request, socket, head, (ws) => this.#accept(ws, user));
   }
 

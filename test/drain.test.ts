@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { defineCommand } from '../src/commands/define-command.js';
+import { typed } from '../src/commands/typed.js';
+import { eventually, serve, TestClient, within, type Frame } from './support/harness.js';
+
+const Work = defineCommand('work', { payload: typed<number>(), result: typed<number>() });
+const N = 60;
+
+test('drain: clients hear session.draining, every in-flight command replies, then sockets close with 1001', { timeout: 20_000 }, async (t) => {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  let running = 0;
+  const { app, url } = await serve({
+    setup: (app) =>
+      app.register(Work, async (n) => {
+        running++;
+        await gate;
+        return n * 2;
+      }),
+  });
+  const clients = await Promise.all(Array.from({ length: 3 }, () => TestClient.connect(url)));
+  const replies: Promise<Frame>[] = [];
+  for (let n = 0; n < N; n++) replies.push(clients[n % clients.length]!.request('work', n, 15_000));
+  await eventually(() => running === N, 5000, 'every command to be running');
+
+  const closing = app.drain({ deadlineMs: 10_000 });
+  for (const client of clients) await client.waitFor((frame) => frame.type === 'session.draining', 'session.draining');
+  const draining = clients[0]!.frames.find((frame) => frame.type === 'session.draining');
+  assert.ok(typeof (draining?.payload as { retryAfterMs?: unknown }).retryAfterMs === 'number');
+  assert.equal(await TestClient.refusal(url), 503, 'no new connections while draining');
+  const late = await clients[0]!.request('work', -1);
+  assert.equal(late.error?.code, 'UNAVAILABLE', 'a command sent after the drain began is refused, not lost');
+
+  release();
+  const answered = await within(Promise.all(replies), 10_000, 'every reply');
+  const lost = answered.filter((reply, n) => reply.kind !== 'result' || reply.payload !== n * 2).length;
+  t.diagnostic(`shutdown: ${N} commands in flight, ${N - lost} replies received, ${lost} lost`);
+  assert.equal(lost, 0);
+  for (const client of clients) {
+    const { code } = await within(client.closed, 5000, 'the close');
+    assert.equal(code, 1001);
+    const drainingAt = client.frames.findIndex((frame) => frame.type === 'session.draining');
+    const firstReply = client.frames.findIndex((frame) => frame.kind === 'result');
+    assert.ok(drainingAt < firstReply, 'session.draining came before the replies and the close');
+  }
+  await closing;
+});
+
+test('drain: the deadline bounds how long a stuck command can hold the shutdown', { timeout: 10_000 }, async () => {
+  let started = 0;
+  const { app, transport, url } = await serve({
+    app: { commandTimeoutMs: 60_000 },
+    setup: (app) =>
+      app.register(Work, () => {
+        started++;
+        return new Promise<number>(() => {});
+      }),
+  });
+  const client = await TestClient.connect(url);
+  client.ws.send(JSON.stringify({ type: 'work', id: 'stuck', payload: 1 }));
+  await eventually(() => started === 1, 2000, 'the command to start');
+  const began = Date.now();
+  assert.equal(await transport.drain({ deadlineMs: 200 }), false, 'reports that a command did not finish');
+  assert.ok(Date.now() - began < 3000);
+  assert.equal((await within(client.closed, 3000, 'the close')).code, 1001);
+  await app.close();
+});

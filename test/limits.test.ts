@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { defineCommand } from '../src/commands/define-command.js';
+import { typed } from '../src/commands/typed.js';
+import { resolveHubOptions } from '../src/transport/hub-options.js';
+import { serve, TestClient, within } from './support/harness.js';
+
+const Echo = defineCommand('echo', { payload: typed<unknown>(), result: typed<unknown>() });
+const Join = defineCommand('room.join', { payload: typed<{ room: string }>() });
+
+test('the rate limit answers RATE_LIMITED past the burst, closes with 1008 on sustained abuse, and spares other clients', { timeout: 10_000 }, async () => {
+  const { app, url } = await serve({
+    app: { limits: { rateLimit: { burst: 5, perSecond: 1, closeAfter: 20 } } },
+    setup: (app) => app.register(Echo, (payload) => payload),
+  });
+  try {
+    const greedy = await TestClient.connect(url);
+    const polite = await TestClient.connect(url);
+    const replies = await Promise.all(Array.from({ length: 10 }, (_, n) => greedy.request('echo', n)));
+    assert.deepEqual(
+      replies.map((reply) => reply.kind),
+      [...Array(5).fill('result'), ...Array(5).fill('error')],
+    );
+    for (const reply of replies.slice(5)) assert.equal(reply.error?.code, 'RATE_LIMITED');
+    // Unknown commands and bad frames count too: the limit sits in front of the bus.
+    assert.equal((await greedy.request('no.such.command')).error?.code, 'RATE_LIMITED');
+    assert.equal((await polite.request('echo', 'hi')).payload, 'hi');
+    for (let n = 0; n < 40; n++) greedy.ws.send('{"type":"echo"}');
+    assert.equal((await within(greedy.closed, 2000, 'the abuser to be closed')).code, 1008);
+    assert.equal((await polite.request('echo', 'still here')).payload, 'still here');
+    await polite.close();
+  } finally {
+    await app.close();
+  }
+});
+
+test('maxRoomsPerConnection answers TOO_MANY_ROOMS', { timeout: 10_000 }, async () => {
+  const { app, url } = await serve({
+    app: { limits: { maxRoomsPerConnection: 2 } },
+    setup: (app) => app.register(Join, (payload, ctx) => ctx.join(payload.room)),
+  });
+  try {
+    const client = await TestClient.connect(url);
+    assert.equal((await client.request('room.join', { room: 'a' })).kind, 'result');
+    assert.equal((await client.request('room.join', { room: 'b' })).kind, 'result');
+    assert.equal((await client.request('room.join', { room: 'a' })).kind, 'result', 'joining a room again is not one more');
+    assert.equal((await client.request('room.join', { room: 'c' })).error?.code, 'TOO_MANY_ROOMS');
+    assert.equal((await app.presence.members('c')).length, 0);
+    await client.close();
+  } finally {
+    await app.close();
+  }
+});
+
+test('payloads nested past maxPayloadDepth are answered BAD_FRAME, with the id', { timeout: 10_000 }, async () => {
+  const { app, url } = await serve({ app: { limits: { maxPayloadDepth: 4 } }, setup: (app) => app.register(Echo, (payload) => payload) });
+  try {
+    const client = await TestClient.connect(url);
+    assert.equal((await client.request('echo', [[[['ok']]]])).kind, 'result');
+    const deep = await client.request('echo', { a: [{ b: { c: {} } }] });
+    assert.equal(deep.error?.code, 'BAD_FRAME');
+    // Far deeper than any recursive validator's stack could take.
+    client.ws.send(`{"type":"echo","id":"deep","payload":${'['.repeat(20_000)}${']'.repeat(20_000)}}`);
+    assert.equal((await client.reply('deep')).error?.code, 'BAD_FRAME');
+    await client.close();
+  } finally {
+    await app.close();
+  }
+});
+
+test('a prototype-polluting frame is refused and changes no object', { timeout: 10_000 }, async () => {
+  let seen = 0;
+  const { app, url } = await serve({
+    setup: (app) =>
+      app.register(Echo, (payload) => {
+        seen++;
+        // The merge a careless handler would do: harmless, because such payloads never get here.
+        return Object.assign({}, payload);
+      }),
+  });
+  try {
+    const client = await TestClient.connect(url);
+    const frames = [
+      '{"type":"echo","id":"1","payload":{"__proto__":{"polluted":true}}}',
+      '{"type":"echo","id":"2","payload":{"a":[{"__proto__":{"polluted":true}}]}}',
+      '{"type":"echo","id":"3","payload":{"constructor":{"prototype":{"polluted":true}}}}',
+    ];
+    for (const frame of frames) client.ws.send(frame);
+    for (const id of ['1', '2', '3']) assert.equal((await client.reply(id)).error?.code, 'BAD_FRAME');
+    assert.equal(seen, 0);
+    assert.equal(({} as { polluted?: unknown }).polluted, undefined);
+    assert.equal((Object.prototype as { polluted?: unknown }).polluted, undefined);
+    const car = await client.request('echo', { constructor: 'Ferrari' });
+    assert.deepEqual(car.payload, { constructor: 'Ferrari' }, 'a plain "constructor" value is data');
+    // A "__proto__" at the frame's top level is no payload and sets nothing either.
+    client.ws.send('{"__proto__":{"type":"echo"},"id":"4"}');
+    assert.equal((await client.reply('4')).error?.code, 'BAD_FRAME');
+    await client.close();
+  } finally {
+    await app.close();
+  }
+});
+
+test('limits are checked up front', () => {
+  assert.throws(() => resolveHubOptions({ rateLimit: { burst: 0 } }), RangeError);
+  assert.throws(() => resolveHubOptions({ rateLimit: { perSecond: -1 } }), RangeError);
+  assert.throws(() => resolveHubOptions({ maxRoomsPerConnection: 1.5 }), RangeError);
+  assert.throws(() => resolveHubOptions({ maxPayloadDepth: 0 }), RangeError);
+  assert.equal(resolveHubOptions({ rateLimit: false }).rateLimit, false);
+  assert.ok(Object.isFrozen(resolveHubOptions()));
+});
