@@ -1,19 +1,23 @@
-import { injectable } from 'tsyringe';
-import { EventPublisher, Presence, to, type CommandContext, type CommandHandler, type PayloadOf, type ResultOf } from '../../src/index.js';
-import { RoomJoined, type RoomJoin } from '../contract.js';
+import { inject, injectable } from 'tsyringe';
+import { CommandError, EventPublisher, Presence, to, type CommandContext, type CommandHandler, type PayloadOf, type ResultOf } from '../../src/index.js';
+import { DemoErrorCode, RoomJoined, type RoomJoin } from '../contract.js';
+import { DemoTokens } from '../demo-tokens.js';
 
-/** Puts the sender in a room and tells the others there. */
+/** Puts the sender in a room, unless it is full, and tells the others there. */
 @injectable()
 export class RoomJoinHandler implements CommandHandler<typeof RoomJoin> {
   constructor(
     private readonly events: EventPublisher,
     private readonly presence: Presence,
+    @inject(DemoTokens.RoomCapacity) private readonly capacity: number,
   ) {}
 
   async execute({ room }: PayloadOf<typeof RoomJoin>, ctx: CommandContext): Promise<ResultOf<typeof RoomJoin>> {
     const alreadyIn = ctx.rooms.has(room);
-    await ctx.join(room);
     if (!alreadyIn) {
+      const members = await this.presence.members(room);
+      if (members.length >= this.capacity) throw new CommandError(DemoErrorCode.ROOM_FULL, `room "${room}" is full (${this.capacity} sessions)`);
+      await ctx.join(room);
       const member = { connectionId: ctx.connectionId, userId: ctx.user?.id };
       this.events.publish(RoomJoined, { room, member }, to.room(room).except(ctx.connectionId));
     }

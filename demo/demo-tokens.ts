@@ -1,0 +1,15 @@
+import type { InjectionToken } from 'tsyringe';
+import type { CartStore } from './cart/cart-store.js';
+
+/**
+ * The demo's injection tokens, for what has no class of its own.
+ *
+ * @example
+ * constructor(\@inject(DemoTokens.CartStore) private readonly carts: CartStore) {}
+ */
+export const DemoTokens = Object.freeze({
+  /** Where carts are kept. */
+  CartStore: Symbol('demo.CartStore') as InjectionToken<CartStore>,
+  /** How many sessions a room holds. */
+  RoomCapacity: Symbol('demo.RoomCapacity') as InjectionToken<number>,
+});
