@@ -1,29 +1,14 @@
-import { createServer } from 'node:http';
-import { URL } from 'node:url';
-import { WebSocketTransport, type Identity } from '../src/index.js';
-import { createDemoApp } from './app.js';
+import { startDemoServer } from './demo-server.js';
+import { demoOptionsFromEnv } from './env-options.js';
 
-const port = Number(process.env['PORT'] ?? 8080);
-const host = process.env['HOST'] ?? '127.0.0.1';
-
-const app = createDemoApp();
-const server = createServer((request, response) => {
-  response.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
-  response.end('Switchyard demo: connect a WebSocket client to /ws\n');
-});
-
-// Demo only: the user is whoever the `user` query parameter says. Use a real authenticator in production.
-function authenticate(request: { url?: string | undefined }): Identity | undefined {
-  const name = new URL(request.url ?? '/', 'http://localhost').searchParams.get('user');
-  return name ? { id: name } : undefined;
-}
-
-await app.listen(new WebSocketTransport({ server, path: '/ws', authenticate }));
-server.listen(port, host, () => app.logger.info(`Switchyard demo on http://${host}:${port} (WebSocket at ws://${host}:${port}/ws)`));
+const options = demoOptionsFromEnv(process.env);
+const server = await startDemoServer(options);
+const carts = options.redisUrl === undefined ? 'carts in memory' : 'carts in Redis';
+server.app.logger.info(`Switchyard demo on ${server.url} (WebSocket at ${server.wsUrl}, ${carts})`);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    app.logger.info(`${signal}: closing`);
-    void app.close().then(() => server.close(() => process.exit(0)));
+    server.app.logger.info(`${signal}: closing`);
+    void server.close().then(() => process.exit(0));
   });
 }
