@@ -1,6 +1,7 @@
 // The demo page: plain ES modules, no bundler. The typed client is the
 // project's compiled client, served by the demo server under /client/.
-import { SwitchyardClient, ClientError } from '/client/switchyard-client.js';
+import { ClientError } from '/client/client-errors.js';
+import { SwitchyardClient } from '/client/switchyard-client.js';
 
 const $ = (id) => document.getElementById(id);
 const state = {
@@ -35,7 +36,10 @@ function connect(name) {
   });
   state.client = client;
   client.onStateChange(renderStatus);
-  client.on('session.connected', (session) => (state.me = session));
+  client.on('session.connected', (session) => {
+    state.me = session;
+    renderStatus(client.state);
+  });
   client.on('chat.message', (message) => addMessage(message.room, message));
   client.on('room.joined', ({ room, member }) => {
     state.rooms.get(room)?.members.set(member.connectionId, member);
