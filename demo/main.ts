@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { createServer } from 'node:http';
 import { URL } from 'node:url';
 import { WebSocketTransport, type Identity } from '../src/index.js';
