@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { startDemoServer } from './demo-server.js';
 import { demoOptionsFromEnv } from './env-options.js';
 
