@@ -8,6 +8,7 @@ import { chatSay } from './handlers/chat-say.js';
 import { echo } from './handlers/echo.js';
 import { RoomJoinHandler } from './handlers/room-join.js';
 import { RoomLeaveHandler } from './handlers/room-leave.js';
+import { RoomCapacity } from './room-capacity.js';
 
 /**
  * The demo's composition root: every handler and every service is listed
@@ -21,7 +22,7 @@ export function createDemoApp(options: DemoOptions = {}): Switchyard {
   const { logger, roomCapacity, cartStore } = resolveDemoOptions(options);
   const app = new Switchyard(logger === undefined ? {} : { logger });
   app.container.registerInstance(DemoTokens.CartStore, cartStore);
-  app.container.registerInstance(DemoTokens.RoomCapacity, roomCapacity);
+  app.container.registerInstance(RoomCapacity, new RoomCapacity(roomCapacity));
   app.register(Echo, echo);
   app.register(RoomJoin, RoomJoinHandler);
   app.register(RoomLeave, RoomLeaveHandler);

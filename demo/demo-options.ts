@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { CartStore } from './cart/cart-store.js';
 import { MemoryCartStore } from './cart/memory-cart-store.js';
+import { DEFAULT_ROOM_CAPACITY } from './room-capacity.js';
 
 /** Options of the demo application. */
 export interface DemoOptions {
@@ -19,7 +20,7 @@ export interface ResolvedDemoOptions {
   readonly cartStore: CartStore;
 }
 
-const defaults = Object.freeze({ roomCapacity: 100 });
+const defaults = Object.freeze({ roomCapacity: DEFAULT_ROOM_CAPACITY });
 
 /**
  * Applies the defaults, checks the limits, and freezes the result.

@@ -10,6 +10,4 @@ import type { CartStore } from './cart/cart-store.js';
 export const DemoTokens = Object.freeze({
   /** Where carts are kept. */
   CartStore: Symbol('demo.CartStore') as InjectionToken<CartStore>,
-  /** How many sessions a room holds. */
-  RoomCapacity: Symbol('demo.RoomCapacity') as InjectionToken<number>,
 });
