@@ -38,5 +38,6 @@ export { jsonCodec, MAX_ID_LENGTH } from './transport/codecs/json-codec.js';
 export { WebSocketTransport } from './transport/websocket/websocket-transport.js';
 export type { WebSocketTransportOptions } from './transport/websocket/websocket-options.js';
 export { MemoryTransport } from './transport/memory/memory-transport.js';
-export { MemoryClient } from './transport/memory/memory-client.js';
-export type { ServerFrame } from './transport/memory/memory-client.js';
+export { MemoryClient, settle as settleReply } from './transport/memory/memory-client.js';
+export { FrameInbox } from './transport/memory/frame-inbox.js';
+export type { ServerFrame } from './transport/memory/frame-inbox.js';
