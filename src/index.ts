@@ -33,8 +33,9 @@ export { MemoryPresence } from './events/memory-presence.js';
 export { SessionConnected } from './events/session-events.js';
 
 export type { Transport, TransportContext } from './transport/transport.js';
-export type { Codec, DecodedCommand, EventFrame, OutboundFrame, RejectedFrame } from './transport/codec.js';
+export type { Codec, DecodedCommand, RejectedFrame } from './transport/codec.js';
 export { jsonCodec, MAX_ID_LENGTH } from './transport/codecs/json-codec.js';
+export { jsonRpcCodec, JsonRpcErrorCode } from './transport/codecs/json-rpc-codec.js';
 export { WebSocketTransport } from './transport/websocket/websocket-transport.js';
 export type { WebSocketTransportOptions } from './transport/websocket/websocket-options.js';
 export { MemoryTransport } from './transport/memory/memory-transport.js';

@@ -23,14 +23,14 @@ describe('JSON codec (protocol v1)', () => {
   });
 
   it('encodes results, errors and events as single-line JSON', () => {
-    assert.equal(jsonCodec.encode({ kind: 'result', id: '7', payload: { messageId: 'm-19' } }), '{"kind":"result","id":"7","payload":{"messageId":"m-19"}}');
-    assert.equal(jsonCodec.encode({ kind: 'result', id: '8', payload: undefined }), '{"kind":"result","id":"8","payload":null}');
+    assert.equal(jsonCodec.encodeReply({ kind: 'result', id: '7', payload: { messageId: 'm-19' } }), '{"kind":"result","id":"7","payload":{"messageId":"m-19"}}');
+    assert.equal(jsonCodec.encodeReply({ kind: 'result', id: '8', payload: undefined }), '{"kind":"result","id":"8","payload":null}');
     assert.equal(
-      jsonCodec.encode({ kind: 'error', id: '7', error: { code: 'INVALID_PAYLOAD', message: 'text: required', details: [] } }),
+      jsonCodec.encodeReply({ kind: 'error', id: '7', error: { code: 'INVALID_PAYLOAD', message: 'text: required', details: [] } }),
       '{"kind":"error","id":"7","error":{"code":"INVALID_PAYLOAD","message":"text: required","details":[]}}',
     );
-    assert.equal(jsonCodec.encode({ kind: 'error', id: undefined, error: { code: 'BAD_FRAME', message: 'm', details: [] } }), '{"kind":"error","error":{"code":"BAD_FRAME","message":"m","details":[]}}');
-    assert.equal(jsonCodec.encode({ kind: 'event', type: 'chat.message', payload: { text: 'hi' } }), '{"kind":"event","type":"chat.message","payload":{"text":"hi"}}');
+    assert.equal(jsonCodec.encodeReply({ kind: 'error', id: undefined, error: { code: 'BAD_FRAME', message: 'm', details: [] } }), '{"kind":"error","error":{"code":"BAD_FRAME","message":"m","details":[]}}');
+    assert.equal(jsonCodec.encodeEvent('chat.message', { text: 'hi' }), '{"kind":"event","type":"chat.message","payload":{"text":"hi"}}');
   });
 
   it('keeps "__proto__" keys as plain data and never changes a prototype', () => {
