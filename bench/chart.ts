@@ -49,7 +49,7 @@ function group(row: Row, top: number): { svg: string; height: number } {
     const y = top + i * (barHeight + 2);
     const value = row.medians[system] as number;
     parts.push(`<rect x="${labelWidth}" y="${y}" width="${Math.max(1, ratio * scale).toFixed(1)}" height="${barHeight}" fill="${color}"/>`);
-    parts.push(`<text x="${labelWidth + ratio * scale + 4}" y="${y + 10}" class="value">${ratio.toFixed(2)}x (${formatValue(value)})</text>`);
+    parts.push(`<text x="${(labelWidth + ratio * scale + 4).toFixed(1)}" y="${y + 10}" class="value">${ratio.toFixed(2)}x (${formatValue(value)})</text>`);
   });
   const height = Math.max(30, present.length * (barHeight + 2));
   parts.push(`<line x1="${labelWidth + scale}" x2="${labelWidth + scale}" y1="${top - 2}" y2="${top + height}" class="one"/>`);
