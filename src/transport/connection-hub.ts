@@ -36,7 +36,7 @@ export class ConnectionHub implements Membership {
   /** Registers a new connection and greets it with `session.connected`. */
   open(socket: Socket, user: Identity | undefined): Connection {
     const id = `${this.#prefix}-${(++this.#sequence).toString(36)}`;
-    const connection = new Connection(id, user, socket, this, this.#context.logger.child({ connectionId: id }));
+    const connection = new Connection(id, user, socket, this, this.#context.logger);
     this.registry.add(connection);
     this.#context.presence.connected({ connectionId: id, userId: user?.id }).catch(this.#context.reportError);
     connection.send(this.#context.codec.encodeEvent(SessionConnected.type, { connectionId: id, user: user ?? null }));
