@@ -4,7 +4,7 @@ import { typed } from '../src/commands/typed.js';
 import { to } from '../src/events/audience.js';
 import { defineEvent } from '../src/events/define-event.js';
 import { settledMemory } from './support/gc.js';
-import { eventually, serve, TestClient, within } from './support/harness.js';
+import { eventually, serve, TestClient, within } from './support/socket-harness.js';
 
 const Tick = defineEvent('feed.tick', typed<{ n: number; blob: string }>());
 const blob = 'x'.repeat(8 * 1024);

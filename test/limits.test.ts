@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { defineCommand } from '../src/commands/define-command.js';
 import { typed } from '../src/commands/typed.js';
 import { resolveHubOptions } from '../src/transport/hub-options.js';
-import { serve, TestClient, within } from './support/harness.js';
+import { serve, TestClient, within } from './support/socket-harness.js';
 
 const Echo = defineCommand('echo', { payload: typed<unknown>(), result: typed<unknown>() });
 const Join = defineCommand('room.join', { payload: typed<{ room: string }>() });

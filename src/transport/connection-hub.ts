@@ -56,11 +56,11 @@ export class ConnectionHub implements Membership {
     const id = `${this.#prefix}-${(++this.#sequence).toString(36)}`;
     const { rateLimit } = this.#limits;
     const bucket = rateLimit === false ? undefined : new TokenBucket(rateLimit.burst, rateLimit.perSecond);
-    const connection = new Connection(id, user, socket, this, this.#context.logger.child({ connectionId: id }), bucket);
+    const connection = new Connection(id, user, socket, this, this.#context.logger, bucket);
     this.registry.add(connection);
     scheduleExpiry(connection);
     this.#context.presence.connected({ connectionId: id, userId: user?.id }).catch(this.#context.reportError);
-    connection.send(this.#context.codec.encode({ kind: 'event', type: SessionConnected.type, payload: { connectionId: id, user: user ?? null } }));
+    connection.send(this.#context.codec.encodeEvent(SessionConnected.type, { connectionId: id, user: user ?? null }));
     return connection;
   }
 
@@ -132,7 +132,7 @@ export class ConnectionHub implements Membership {
       const codec = this.#context.codec;
       const window = Math.max(1, Math.min(deadlineMs, MAX_TIMER_MS));
       for (const connection of this.registry.all()) {
-        connection.send(codec.encode({ kind: 'event', type: SessionDraining.type, payload: { retryAfterMs: randomInt(window) } }));
+        connection.send(codec.encodeEvent(SessionDraining.type, { retryAfterMs: randomInt(window) }));
       }
     }
     return this.#inFlight.idle(deadlineMs);
@@ -162,15 +162,15 @@ export class ConnectionHub implements Membership {
 
   #reply(connection: Connection, reply: Reply | undefined): void {
     if (reply === undefined || !connection.open) return;
-    let data: string;
+    let data: string | undefined;
     try {
-      data = this.#context.codec.encode(reply);
+      data = this.#context.codec.encodeReply(reply);
     } catch (error) {
       // A result that cannot be encoded (a BigInt, a cycle) is the handler's bug, not the client's.
       connection.log.error({ err: error }, 'reply could not be encoded');
-      data = this.#context.codec.encode({ kind: 'error', id: reply.id, error: toWire(new CommandError(ErrorCode.INTERNAL, 'internal error')) });
+      data = this.#context.codec.encodeReply({ kind: 'error', id: reply.id, error: toWire(new CommandError(ErrorCode.INTERNAL, 'internal error')) });
     }
-    connection.send(data);
+    if (data !== undefined) connection.send(data);
   }
 
   #deliver(envelope: EventEnvelope): void {
@@ -180,7 +180,7 @@ export class ConnectionHub implements Membership {
       let data: Buffer | undefined;
       for (const connection of this.registry.resolve(envelope.audience)) {
         if (connection.id === exclude) continue;
-        data ??= Buffer.from(this.#context.codec.encode({ kind: 'event', type: envelope.type, payload: envelope.payload }));
+        data ??= Buffer.from(this.#context.codec.encodeEvent(envelope.type, envelope.payload));
         connection.send(data, options);
       }
     } catch (error) {

@@ -19,23 +19,30 @@ export interface Membership {
 export class Connection implements Session {
   readonly id: string;
   readonly rooms = new Set<string>();
-  readonly log: Logger;
   /** The rate limit's bucket, when there is a rate limit. */
   readonly bucket: TokenBucket | undefined;
   /** Closes the connection when its identity expires; the hub sets and clears it. */
   expiry: NodeJS.Timeout | undefined;
   #user: Identity | undefined;
   #open = true;
+  #log: Logger | undefined;
+  readonly #baseLog: Logger;
   readonly #socket: Socket;
   readonly #membership: Membership;
 
+  /** `log` is the transport's logger; the connection's child of it is made on first use. */
   constructor(id: string, user: Identity | undefined, socket: Socket, membership: Membership, log: Logger, bucket?: TokenBucket) {
     this.id = id;
     this.#user = user;
     this.#socket = socket;
     this.#membership = membership;
-    this.log = log;
+    this.#baseLog = log;
     this.bucket = bucket;
+  }
+
+  /** This connection's logger, `child({ connectionId })`; made when first asked for, as most idle connections never log. */
+  get log(): Logger {
+    return (this.#log ??= this.#baseLog.child({ connectionId: this.id }));
   }
 
   get user(): Identity | undefined {

@@ -1,131 +1,104 @@
 import { pino } from 'pino';
-import WebSocket from 'ws';
-import { Switchyard } from '../../src/switchyard.js';
-import type { SwitchyardOptions } from '../../src/switchyard-options.js';
-import { WebSocketTransport } from '../../src/transport/websocket/websocket-transport.js';
-import type { WebSocketTransportOptions } from '../../src/transport/websocket/websocket-options.js';
+import {
+  MemoryTransport,
+  Switchyard,
+  WebSocketTransport,
+  type AnyCommand,
+  type EventDefinition,
+  type EventPayloadOf,
+  type Identity,
+  type InputOf,
+  type ResultOf,
+  type ServerFrame,
+  type SwitchyardOptions,
+} from '../../src/index.js';
+import { WsTestClient } from './ws-test-client.js';
 
-/** A frame as the test client parsed it. */
-export type Frame = { kind: string; id?: string; type?: string; payload?: unknown; error?: { code: string; message: string; details: unknown[] } };
-
-/** An application serving a WebSocket transport on 127.0.0.1, a free port. */
-export async function serve(
-  options: { app?: SwitchyardOptions; transport?: WebSocketTransportOptions; setup?: (app: Switchyard) => void } = {},
-): Promise<{ app: Switchyard; transport: WebSocketTransport; url: string }> {
-  const app = new Switchyard({ logger: pino({ level: 'silent' }), ...options.app });
-  options.setup?.(app);
-  const transport = await app.listen(new WebSocketTransport({ port: 0, host: '127.0.0.1', ...options.transport }));
-  return { app, transport, url: `ws://127.0.0.1:${transport.address.port}/ws` };
+/** What the behaviour suite needs from a client, whatever carries its frames. */
+export interface TestClient {
+  readonly connectionId: string;
+  readonly frames: ServerFrame[];
+  request<C extends AnyCommand>(command: C, payload: InputOf<C>): Promise<ResultOf<C>>;
+  send<C extends AnyCommand>(command: C, payload: InputOf<C>): void;
+  sendRaw(text: string): void;
+  waitFor(match: (frame: ServerFrame) => boolean): Promise<ServerFrame>;
+  events<E extends EventDefinition>(event: E): EventPayloadOf<E>[];
+  nextEvent<E extends EventDefinition>(event: E): Promise<EventPayloadOf<E>>;
+  close(): void;
 }
 
-/** Rejects after `ms` unless `promise` settles first. */
-export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+/** A running application and a way to connect clients to it. */
+export interface Running {
+  readonly app: Switchyard;
+  connect(user?: Identity): Promise<TestClient>;
+  close(): Promise<void>;
 }
 
-/** Polls `condition` every few ms until it holds; rejects (and stops polling) after `ms`. */
-export async function eventually(condition: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+/** One way of serving the application: the suite runs once per harness. */
+export interface Harness {
+  readonly name: string;
+  start(setup: (app: Switchyard) => void, options?: SwitchyardOptions): Promise<Running>;
+}
+
+/** A logger that writes nothing, unless LOG_LEVEL asks for output. */
+export function testLogger(): pino.Logger {
+  return pino({ level: process.env['LOG_LEVEL'] ?? 'silent' });
+}
+
+const USER_HEADER = 'x-test-user';
+
+export const websocketHarness: Harness = {
+  name: 'WebSocket transport (real ws on 127.0.0.1)',
+  async start(setup, options = {}) {
+    const app = new Switchyard({ logger: testLogger(), ...options });
+    setup(app);
+    const transport = await app.listen(
+      new WebSocketTransport({
+        port: 0,
+        authenticate: (request) => {
+          const user = request.headers[USER_HEADER];
+          return typeof user === 'string' ? { id: user } : undefined;
+        },
+      }),
+    );
+    const url = `ws://127.0.0.1:${transport.address.port}/ws`;
+    const clients: WsTestClient[] = [];
+    return {
+      app,
+      async connect(user) {
+        const client = await WsTestClient.connect(url, user === undefined ? {} : { headers: { [USER_HEADER]: user.id } });
+        clients.push(client);
+        return client;
+      },
+      async close() {
+        for (const client of clients) client.close();
+        await app.close();
+      },
+    };
+  },
+};
+
+export const memoryHarness: Harness = {
+  name: 'memory transport (no sockets)',
+  async start(setup, options = {}) {
+    const app = new Switchyard({ logger: testLogger(), ...options });
+    setup(app);
+    const memory = await app.listen(new MemoryTransport());
+    return {
+      app,
+      async connect(user) {
+        return memory.connect(user === undefined ? {} : { user });
+      },
+      close: () => app.close(),
+    };
+  },
+};
+
+/** Resolves once `predicate` holds, polling; rejects after `timeoutMs`. For state with no event to await. */
+export async function waitUntil(predicate: () => boolean | Promise<boolean>, timeoutMs = 2000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
-/** A real `ws` client that records frames and can wait for them. */
-export class TestClient {
-  readonly ws: WebSocket;
-  readonly frames: Frame[] = [];
-  /** Frames received, recorded or not. */
-  received = 0;
-  /** Set to false to count frames without keeping them (floods). */
-  record = true;
-  readonly closed: Promise<{ code: number; reason: string }>;
-  #waiters: { match: (frame: Frame) => boolean; resolve: (frame: Frame) => void }[] = [];
-  #next = 0;
-
-  private constructor(ws: WebSocket) {
-    this.ws = ws;
-    this.closed = new Promise((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
-    ws.on('message', (data) => {
-      this.received++;
-      if (!this.record) return;
-      const frame = JSON.parse(data.toString()) as Frame;
-      this.frames.push(frame);
-      const waiters = this.#waiters;
-      this.#waiters = [];
-      for (const waiter of waiters) {
-        if (waiter.match(frame)) waiter.resolve(frame);
-        else this.#waiters.push(waiter);
-      }
-    });
-  }
-
-  /** Connects and waits for `session.connected`. */
-  static async connect(url: string, options: WebSocket.ClientOptions & { protocols?: string[] } = {}): Promise<TestClient> {
-    const ws = new WebSocket(url, options.protocols ?? [], options);
-    const client = new TestClient(ws);
-    const greeted = client.waitFor((frame) => frame.type === 'session.connected', 'session.connected');
-    await within(
-      new Promise<void>((resolve, reject) => {
-        ws.once('open', () => resolve());
-        ws.once('error', reject);
-        ws.once('unexpected-response', (_request, response) => reject(new Error(`HTTP ${response.statusCode}`)));
-      }),
-      5000,
-      'the connection to open',
-    );
-    await greeted;
-    return client;
-  }
-
-  /** Resolves with the HTTP status an upgrade is refused with. */
-  static refusal(url: string, options: WebSocket.ClientOptions & { protocols?: string[] } = {}): Promise<number> {
-    return within(
-      new Promise<number>((resolve, reject) => {
-        const ws = new WebSocket(url, options.protocols ?? [], options);
-        ws.once('open', () => {
-          ws.terminate();
-          reject(new Error('the upgrade was accepted'));
-        });
-        ws.once('unexpected-response', (_request, response) => {
-          resolve(response.statusCode ?? 0);
-          ws.terminate();
-        });
-        ws.once('error', () => {});
-      }),
-      5000,
-      'the upgrade to be refused',
-    );
-  }
-
-  /** Sends a command with a fresh id and resolves with its reply. */
-  request(type: string, payload?: unknown, ms = 5000): Promise<Frame> {
-    const id = `t${++this.#next}`;
-    const reply = this.reply(id, ms);
-    this.ws.send(JSON.stringify({ type, id, payload }));
-    return reply;
-  }
-
-  /** Waits for the reply with this id. */
-  reply(id: string, ms = 5000): Promise<Frame> {
-    return this.waitFor((frame) => frame.kind !== 'event' && frame.id === id, `the reply to ${id}`, ms);
-  }
-
-  /** Resolves with the first frame, already received or still to come, that matches. */
-  waitFor(match: (frame: Frame) => boolean, what: string, ms = 5000): Promise<Frame> {
-    const seen = this.frames.find(match);
-    if (seen !== undefined) return Promise.resolve(seen);
-    return within(new Promise((resolve) => this.#waiters.push({ match, resolve })), ms, what);
-  }
-
-  /** Closes from the client side and waits for the close to complete. */
-  async close(): Promise<void> {
-    if (this.ws.readyState !== WebSocket.CLOSED) this.ws.close();
-    await within(this.closed, 5000, 'the client to close');
   }
 }
