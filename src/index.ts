@@ -4,6 +4,13 @@ export { Switchyard } from './switchyard.js';
 export type { SwitchyardOptions } from './switchyard-options.js';
 export { Tokens } from './tokens.js';
 
+export { jwtAuthenticator } from './auth/jwt-authenticator.js';
+export type { JwtAuthenticator, JwtAuthenticatorOptions } from './auth/jwt-authenticator.js';
+export { bearerToken, TOKEN_PROTOCOL_PREFIX } from './auth/bearer-token.js';
+export { SessionReauth, reauthHandler } from './auth/session-reauth.js';
+export { requires } from './auth/requires.js';
+export type { AuthorizationPredicate, RequiresOptions } from './auth/requires.js';
+
 export { defineCommand } from './commands/define-command.js';
 export type { AnyCommand, CommandDefinition, CommandSpec, InputOf, PayloadOf, ResultOf } from './commands/define-command.js';
 export { typed } from './commands/typed.js';

@@ -1,0 +1,43 @@
+import { defineCommand } from '../commands/define-command.js';
+import { CommandError, ErrorCode } from '../commands/errors.js';
+import type { HandlerFunction } from '../commands/command-handler.js';
+import type { Identity } from '../commands/identity.js';
+import { typed } from '../commands/typed.js';
+import type { JwtAuthenticator } from './jwt-authenticator.js';
+
+/**
+ * Refreshes the connection's token in place, with no reconnect. The new
+ * identity takes effect on the next command, and its `exp` replaces the old
+ * deadline. A token for another user is `FORBIDDEN`; a bad one `UNAUTHORIZED`.
+ *
+ * @example
+ * const { expiresAt } = await client.request(SessionReauth, { token: fresh });
+ */
+export const SessionReauth = defineCommand('session.reauth', {
+  payload: typed<{ token: string }>(),
+  result: typed<{ user: Identity; expiresAt: number | null }>(),
+});
+
+/**
+ * The handler of {@link SessionReauth} for an authenticator. The WebSocket
+ * transport registers it on its own when its `authenticate` is a {@link JwtAuthenticator}.
+ *
+ * @example
+ * app.register(SessionReauth, reauthHandler(jwtAuthenticator({ secret })));
+ */
+export function reauthHandler(authenticator: JwtAuthenticator): HandlerFunction<typeof SessionReauth> {
+  return async (payload, ctx) => {
+    const token = (payload as { token?: unknown } | null)?.token;
+    if (typeof token !== 'string' || token.length === 0) throw new CommandError(ErrorCode.INVALID_PAYLOAD, 'token: expected a non-empty string', [{ path: 'token', message: 'expected a non-empty string' }]);
+    let user: Identity;
+    try {
+      user = await authenticator.verifyToken(token);
+    } catch {
+      // Why verification failed is for the server log at most; the client learns only that it did.
+      throw new CommandError(ErrorCode.UNAUTHORIZED, 'invalid token');
+    }
+    if (ctx.user !== undefined && ctx.user.id !== user.id) throw new CommandError(ErrorCode.FORBIDDEN, 'the token is for another user');
+    await ctx.identify(user);
+    return { user, expiresAt: typeof user['exp'] === 'number' ? user['exp'] : null };
+  };
+}
