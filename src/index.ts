@@ -31,6 +31,11 @@ export { Presence } from './events/presence.js';
 export type { PresenceEntry } from './events/presence.js';
 export { MemoryPresence } from './events/memory-presence.js';
 export { SessionConnected } from './events/session-events.js';
+export { RedisBackplane } from './events/redis/redis-backplane.js';
+export { RedisPresence } from './events/redis/redis-presence.js';
+export type { RedisScaleOutOptions } from './events/redis/redis-options.js';
+export { createRedisScaleOut, scaleOutFromEnv } from './events/redis/redis-scale-out.js';
+export type { RedisScaleOut, ScaleOut } from './events/redis/redis-scale-out.js';
 
 export type { Transport, TransportContext } from './transport/transport.js';
 export type { Codec, DecodedCommand, EventFrame, OutboundFrame, RejectedFrame } from './transport/codec.js';
