@@ -31,6 +31,11 @@ interface Side {
   connect(port: number): Promise<Client>;
 }
 
+const children = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
+
 const now = (): number => performance.timeOrigin + performance.now();
 
 const switchyard: Side = {
@@ -81,9 +86,14 @@ async function startNode(script: string, prefix: string): Promise<{ child: Child
     env: { ...process.env, REDIS_URL, KEY_PREFIX: prefix, LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const lines = createInterface({ input: child.stdout! });
-  const [line] = (await once(lines, 'line')) as [string];
-  return { child, port: (JSON.parse(line) as { port: number }).port };
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  // A node reports other lines too (Redis status); the one with the port says it is ready.
+  for await (const line of createInterface({ input: child.stdout! })) {
+    const report = JSON.parse(line) as { port?: number };
+    if (report.port !== undefined) return { child, port: report.port };
+  }
+  throw new Error(`${script} exited before it was ready`);
 }
 
 async function run(side: Side): Promise<{ p50: number; p99: number; max: number; throughput: number }> {
