@@ -38,10 +38,12 @@ export { createRedisScaleOut, scaleOutFromEnv } from './events/redis/redis-scale
 export type { RedisScaleOut, ScaleOut } from './events/redis/redis-scale-out.js';
 
 export type { Transport, TransportContext } from './transport/transport.js';
-export type { Codec, DecodedCommand, EventFrame, OutboundFrame, RejectedFrame } from './transport/codec.js';
+export type { Codec, DecodedCommand, RejectedFrame } from './transport/codec.js';
 export { jsonCodec, MAX_ID_LENGTH } from './transport/codecs/json-codec.js';
+export { jsonRpcCodec, JsonRpcErrorCode } from './transport/codecs/json-rpc-codec.js';
 export { WebSocketTransport } from './transport/websocket/websocket-transport.js';
 export type { WebSocketTransportOptions } from './transport/websocket/websocket-options.js';
 export { MemoryTransport } from './transport/memory/memory-transport.js';
-export { MemoryClient } from './transport/memory/memory-client.js';
-export type { ServerFrame } from './transport/memory/memory-client.js';
+export { MemoryClient, settle as settleReply } from './transport/memory/memory-client.js';
+export { FrameInbox } from './transport/memory/frame-inbox.js';
+export type { ServerFrame } from './transport/memory/frame-inbox.js';

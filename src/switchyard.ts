@@ -54,7 +54,16 @@ export class Switchyard {
     this.container.registerInstance(Tokens.Logger, this.logger);
     this.bus = new CommandBus({ container: this.container, publisher: this.publisher, logger: this.logger, timeoutMs });
     const backplane = this.#backplane;
-    this.#bridge = this.publisher.events$.subscribe({ next: (envelope) => backplane.publish(envelope) });
+    // A throw inside an RxJS subscriber is rethrown asynchronously and would crash the process.
+    this.#bridge = this.publisher.events$.subscribe({
+      next: (envelope) => {
+        try {
+          backplane.publish(envelope);
+        } catch (error) {
+          this.#reportError(error);
+        }
+      },
+    });
   }
 
   /**

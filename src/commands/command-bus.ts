@@ -79,7 +79,9 @@ export class CommandBus {
     const ctx = new Invocation(route.command, inbound, this.#deps.publisher, this.#deps.logger);
     const started = this.#deps.logger.isLevelEnabled('debug') ? performance.now() : undefined;
     try {
-      const result = await this.#withTimeout(this.#run(route, ctx), ctx);
+      const outcome = this.#run(route, ctx);
+      // A handler that finished synchronously cannot outlive the timeout: only a pending one needs the timer.
+      const result = isThenable(outcome) ? await this.#withTimeout(Promise.resolve(outcome), ctx) : outcome;
       if (started !== undefined) this.#logOutcome(ctx, started, 'result');
       return inbound.id === undefined ? undefined : { kind: 'result', id: inbound.id, payload: result };
     } catch (error) {
@@ -87,12 +89,23 @@ export class CommandBus {
     }
   }
 
-  async #run(route: Route, ctx: Invocation): Promise<unknown> {
+  /** Validates, then runs the middleware and the handler; stays synchronous as long as they do. */
+  #run(route: Route, ctx: Invocation): unknown {
     const schema = route.command.schema;
     if (schema !== undefined) {
       const validated = validatePayload(schema, ctx.payload);
-      ctx.payload = validated instanceof Promise ? await validated : validated;
+      if (validated instanceof Promise) {
+        return validated.then((payload: unknown) => {
+          ctx.payload = payload;
+          return this.#invoke(route, ctx);
+        });
+      }
+      ctx.payload = validated;
     }
+    return this.#invoke(route, ctx);
+  }
+
+  #invoke(route: Route, ctx: Invocation): unknown {
     const layers = this.#middleware;
     if (layers.length === 0) {
       ctx.reachedHandler = true;
@@ -161,6 +174,10 @@ export class CommandBus {
 
 function isHandlerClass<C extends AnyCommand>(handler: Handler<C>): handler is HandlerClass<C> {
   return typeof handler === 'function' && typeof (handler.prototype as { execute?: unknown } | undefined)?.execute === 'function';
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 
 function errorReply(id: string | undefined, error: CommandError): Reply {

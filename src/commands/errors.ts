@@ -33,8 +33,6 @@ export const SetupErrorCode = Object.freeze({
   DUPLICATE_HANDLER: 'DUPLICATE_HANDLER',
   /** The container could not build a handler class. */
   HANDLER_RESOLUTION: 'HANDLER_RESOLUTION',
-  /** An option is out of range or conflicts with another. */
-  INVALID_OPTION: 'INVALID_OPTION',
 } as const);
 
 /** One of the set-up error codes. */
@@ -81,8 +79,9 @@ export class CommandError extends SwitchyardError {
 }
 
 /**
- * A mistake in how the bus is put together (duplicate handler, a handler the
- * container cannot build, a bad option). Thrown at start-up, never sent.
+ * A mistake in how the bus is put together (a duplicate handler, a handler
+ * the container cannot build). Thrown at start-up, never sent. Bad options
+ * throw `TypeError` or `RangeError`, as `ws` does.
  *
  * @example
  * try { bus.register(Echo, echo) } catch (err) { if (err instanceof SetupError) ... }

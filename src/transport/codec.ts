@@ -1,16 +1,6 @@
 import type { CommandError } from '../commands/errors.js';
 import type { Reply } from '../commands/reply.js';
 
-/** An event frame as the client receives it. */
-export interface EventFrame {
-  readonly kind: 'event';
-  readonly type: string;
-  readonly payload: unknown;
-}
-
-/** Anything the server sends. */
-export type OutboundFrame = Reply | EventFrame;
-
 /** A frame the codec understood as a command. */
 export interface DecodedCommand {
   readonly ok: true;
@@ -34,5 +24,8 @@ export interface Codec {
   /** Short name, for logs. */
   readonly name: string;
   decode(data: Buffer | string, isBinary: boolean): DecodedCommand | RejectedFrame;
-  encode(frame: OutboundFrame): string;
+  /** Encodes the one reply to a command; `undefined` when the protocol says to send nothing. */
+  encodeReply(reply: Reply): string | undefined;
+  /** Encodes an event; called once per event, however many recipients it has. */
+  encodeEvent(type: string, payload: unknown): string;
 }

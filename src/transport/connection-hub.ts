@@ -36,10 +36,10 @@ export class ConnectionHub implements Membership {
   /** Registers a new connection and greets it with `session.connected`. */
   open(socket: Socket, user: Identity | undefined): Connection {
     const id = `${this.#prefix}-${(++this.#sequence).toString(36)}`;
-    const connection = new Connection(id, user, socket, this, this.#context.logger.child({ connectionId: id }));
+    const connection = new Connection(id, user, socket, this, this.#context.logger);
     this.registry.add(connection);
     this.#context.presence.connected({ connectionId: id, userId: user?.id }).catch(this.#context.reportError);
-    connection.send(this.#context.codec.encode({ kind: 'event', type: SessionConnected.type, payload: { connectionId: id, user: user ?? null } }));
+    connection.send(this.#context.codec.encodeEvent(SessionConnected.type, { connectionId: id, user: user ?? null }));
     return connection;
   }
 
@@ -82,15 +82,15 @@ export class ConnectionHub implements Membership {
 
   #reply(connection: Connection, reply: Reply | undefined): void {
     if (reply === undefined || !connection.open) return;
-    let data: string;
+    let data: string | undefined;
     try {
-      data = this.#context.codec.encode(reply);
+      data = this.#context.codec.encodeReply(reply);
     } catch (error) {
       // A result that cannot be encoded (a BigInt, a cycle) is the handler's bug, not the client's.
       connection.log.error({ err: error }, 'reply could not be encoded');
-      data = this.#context.codec.encode({ kind: 'error', id: reply.id, error: toWire(new CommandError(ErrorCode.INTERNAL, 'internal error')) });
+      data = this.#context.codec.encodeReply({ kind: 'error', id: reply.id, error: toWire(new CommandError(ErrorCode.INTERNAL, 'internal error')) });
     }
-    connection.send(data);
+    if (data !== undefined) connection.send(data);
   }
 
   #deliver(envelope: EventEnvelope): void {
@@ -99,7 +99,7 @@ export class ConnectionHub implements Membership {
       let data: Buffer | undefined;
       for (const connection of this.registry.resolve(envelope.audience)) {
         if (connection.id === exclude) continue;
-        data ??= Buffer.from(this.#context.codec.encode({ kind: 'event', type: envelope.type, payload: envelope.payload }));
+        data ??= Buffer.from(this.#context.codec.encodeEvent(envelope.type, envelope.payload));
         connection.send(data);
       }
     } catch (error) {

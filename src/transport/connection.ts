@@ -17,17 +17,24 @@ export class Connection implements Session {
   readonly id: string;
   readonly user: Identity | undefined;
   readonly rooms = new Set<string>();
-  readonly log: Logger;
   #open = true;
+  #log: Logger | undefined;
+  readonly #baseLog: Logger;
   readonly #socket: Socket;
   readonly #membership: Membership;
 
+  /** `log` is the transport's logger; the connection's child of it is made on first use. */
   constructor(id: string, user: Identity | undefined, socket: Socket, membership: Membership, log: Logger) {
     this.id = id;
     this.user = user;
     this.#socket = socket;
     this.#membership = membership;
-    this.log = log;
+    this.#baseLog = log;
+  }
+
+  /** This connection's logger, `child({ connectionId })`; made when first asked for, as most idle connections never log. */
+  get log(): Logger {
+    return (this.#log ??= this.#baseLog.child({ connectionId: this.id }));
   }
 
   get open(): boolean {

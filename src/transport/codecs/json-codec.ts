@@ -1,5 +1,6 @@
 import { CommandError, ErrorCode } from '../../commands/errors.js';
-import type { Codec, DecodedCommand, OutboundFrame, RejectedFrame } from '../codec.js';
+import type { Reply } from '../../commands/reply.js';
+import type { Codec, DecodedCommand, RejectedFrame } from '../codec.js';
 
 /** Longest accepted correlation id, in characters. */
 export const MAX_ID_LENGTH = 128;
@@ -14,7 +15,8 @@ export const MAX_ID_LENGTH = 128;
 export const jsonCodec: Codec = Object.freeze({
   name: 'json-v1',
   decode,
-  encode,
+  encodeReply,
+  encodeEvent,
 });
 
 function decode(data: Buffer | string, isBinary: boolean): DecodedCommand | RejectedFrame {
@@ -40,13 +42,11 @@ function reject(id: string | undefined, message: string): RejectedFrame {
   return { ok: false, id, error: new CommandError(ErrorCode.BAD_FRAME, message) };
 }
 
-function encode(frame: OutboundFrame): string {
-  switch (frame.kind) {
-    case 'result':
-      return `{"kind":"result","id":${JSON.stringify(frame.id)},"payload":${JSON.stringify(frame.payload) ?? 'null'}}`;
-    case 'event':
-      return `{"kind":"event","type":${JSON.stringify(frame.type)},"payload":${JSON.stringify(frame.payload) ?? 'null'}}`;
-    case 'error':
-      return JSON.stringify({ kind: 'error', id: frame.id, error: frame.error });
-  }
+function encodeReply(reply: Reply): string {
+  if (reply.kind === 'result') return `{"kind":"result","id":${JSON.stringify(reply.id)},"payload":${JSON.stringify(reply.payload) ?? 'null'}}`;
+  return JSON.stringify({ kind: 'error', id: reply.id, error: reply.error });
+}
+
+function encodeEvent(type: string, payload: unknown): string {
+  return `{"kind":"event","type":${JSON.stringify(type)},"payload":${JSON.stringify(payload) ?? 'null'}}`;
 }

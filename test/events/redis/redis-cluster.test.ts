@@ -2,18 +2,18 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { NodeProcess } from '../../support/node-process.js';
 import { uniquePrefix, useRedis } from '../../support/redis.js';
-import { WsTestClient } from '../../support/ws-test-client.js';
+import { ClusterClient } from '../../support/cluster-client.js';
 
 const redis = await useRedis();
 
 describe('three nodes on one Redis', { skip: redis.skip, timeout: 60_000 }, () => {
   const nodes: NodeProcess[] = [];
-  const clients: WsTestClient[] = [];
-  let a: WsTestClient; // alice, node 0
-  let d: WsTestClient; // dave, node 0: a local room member on the publishing node
-  let b: WsTestClient; // bob, node 1
-  let c: WsTestClient; // carol, node 2
-  let a2: WsTestClient; // alice's second session, node 2
+  const clients: ClusterClient[] = [];
+  let a: ClusterClient; // alice, node 0
+  let d: ClusterClient; // dave, node 0: a local room member on the publishing node
+  let b: ClusterClient; // bob, node 1
+  let c: ClusterClient; // carol, node 2
+  let a2: ClusterClient; // alice's second session, node 2
 
   before(async () => {
     if (redis.skip !== undefined) return;
@@ -21,11 +21,11 @@ describe('three nodes on one Redis', { skip: redis.skip, timeout: 60_000 }, () =
     nodes.push(...(await Promise.all([0, 1, 2].map(() => NodeProcess.start(env)))));
     const [n0, n1, n2] = nodes as [NodeProcess, NodeProcess, NodeProcess];
     [a, d, b, c, a2] = await Promise.all([
-      WsTestClient.connect(n0.port, 'alice'),
-      WsTestClient.connect(n0.port, 'dave'),
-      WsTestClient.connect(n1.port, 'bob'),
-      WsTestClient.connect(n2.port, 'carol'),
-      WsTestClient.connect(n2.port, 'alice'),
+      ClusterClient.connect(n0.port, 'alice'),
+      ClusterClient.connect(n0.port, 'dave'),
+      ClusterClient.connect(n1.port, 'bob'),
+      ClusterClient.connect(n2.port, 'carol'),
+      ClusterClient.connect(n2.port, 'alice'),
     ]);
     clients.push(a, d, b, c, a2);
     await Promise.all([a, d, b, c].map((client) => client.call('room.join', { room: 'lobby' })));

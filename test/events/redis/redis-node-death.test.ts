@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { NodeProcess } from '../../support/node-process.js';
 import { uniquePrefix, useRedis } from '../../support/redis.js';
-import { WsTestClient } from '../../support/ws-test-client.js';
+import { ClusterClient } from '../../support/cluster-client.js';
 
 const redis = await useRedis();
 const HEARTBEAT_MS = 200;
@@ -10,7 +10,7 @@ const PRESENCE_TTL_MS = 1000;
 
 describe('a node killed without cleanup', { skip: redis.skip, timeout: 60_000 }, () => {
   const nodes: NodeProcess[] = [];
-  const clients: WsTestClient[] = [];
+  const clients: ClusterClient[] = [];
 
   before(async () => {
     if (redis.skip !== undefined) return;
@@ -22,7 +22,7 @@ describe('a node killed without cleanup', { skip: redis.skip, timeout: 60_000 },
       LOG_LEVEL: 'warn',
     };
     nodes.push(...(await Promise.all([0, 1, 2].map(() => NodeProcess.start(env)))));
-    clients.push(...(await Promise.all(nodes.map((node, index) => WsTestClient.connect(node.port, `user-${index}`)))));
+    clients.push(...(await Promise.all(nodes.map((node, index) => ClusterClient.connect(node.port, `user-${index}`)))));
     await Promise.all(clients.map((client) => client.call('room.join', { room: 'den' })));
   });
 
@@ -32,7 +32,7 @@ describe('a node killed without cleanup', { skip: redis.skip, timeout: 60_000 },
   });
 
   it(`vanishes from presence within presenceTtlMs (${PRESENCE_TTL_MS} ms), and the other nodes keep working`, async (t) => {
-    const [a, b, doomed] = clients as [WsTestClient, WsTestClient, WsTestClient];
+    const [a, b, doomed] = clients as [ClusterClient, ClusterClient, ClusterClient];
     assert.deepEqual(await a.call('presence.members', { room: 'den' }), { connectionIds: clients.map((client) => client.connectionId).sort() });
 
     const killedAt = performance.now();

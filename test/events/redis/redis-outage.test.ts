@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { NodeProcess } from '../../support/node-process.js';
 import { uniquePrefix, useRedis } from '../../support/redis.js';
-import { WsTestClient } from '../../support/ws-test-client.js';
+import { ClusterClient } from '../../support/cluster-client.js';
 
 // Its own redis-server, since this test stops and restarts it.
 const redis = await useRedis({ dedicated: true });
@@ -15,7 +15,7 @@ function outageLines(node: NodeProcess, component: string): Array<Record<string,
 
 describe('Redis stopped and restarted under two nodes', { skip: redis.skip, timeout: 60_000 }, () => {
   const nodes: NodeProcess[] = [];
-  const clients: WsTestClient[] = [];
+  const clients: ClusterClient[] = [];
 
   before(async () => {
     if (redis.skip !== undefined) return;
@@ -23,7 +23,7 @@ describe('Redis stopped and restarted under two nodes', { skip: redis.skip, time
     nodes.push(...(await Promise.all([0, 1].map(() => NodeProcess.start(env)))));
     const [n0, n1] = nodes as [NodeProcess, NodeProcess];
     clients.push(
-      ...(await Promise.all([WsTestClient.connect(n0.port, 'ann'), WsTestClient.connect(n0.port, 'abe'), WsTestClient.connect(n1.port, 'ben')])),
+      ...(await Promise.all([ClusterClient.connect(n0.port, 'ann'), ClusterClient.connect(n0.port, 'abe'), ClusterClient.connect(n1.port, 'ben')])),
     );
     await Promise.all(clients.map((client) => client.call('room.join', { room: 'ops' })));
   });
@@ -35,7 +35,7 @@ describe('Redis stopped and restarted under two nodes', { skip: redis.skip, time
 
   it('serves local traffic during the outage, drops cross-node events, logs it once, and recovers on its own', async () => {
     const [n0, n1] = nodes as [NodeProcess, NodeProcess];
-    const [ann, abe, ben] = clients as [WsTestClient, WsTestClient, WsTestClient];
+    const [ann, abe, ben] = clients as [ClusterClient, ClusterClient, ClusterClient];
     const server = redis.skip === undefined ? redis.server! : undefined;
 
     await ann.call('room.say', { room: 'ops', text: 'before' });

@@ -1,0 +1,36 @@
+// Switchyard over its ws transport, protocol v1, every payload validated.
+import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import { z } from 'zod';
+import { Switchyard, WebSocketTransport, defineCommand, defineEvent, to, typed } from '../../src/index.js';
+import type { WebSocketTransportOptions } from '../../src/index.js';
+import { announce } from './server-kit.js';
+
+const { values } = parseArgs({ options: { 'heartbeat-ms': { type: 'string' } } });
+
+const Echo = defineCommand('echo', { payload: z.object({ n: z.number(), text: z.string() }), result: typed<{ n: number; text: string }>() });
+const RoomJoin = defineCommand('room.join', { payload: z.object({ room: z.string() }), result: typed<{ room: string }>() });
+const Fanout = defineCommand('fanout', {
+  payload: z.object({ room: z.string(), seq: z.number(), text: z.string() }),
+  result: typed<{ ok: boolean }>(),
+});
+const Tick = defineEvent('tick', typed<{ room: string; seq: number; text: string }>());
+
+const app = new Switchyard({ logger: pino({ level: 'silent' }) });
+app.register(Echo, (payload) => payload);
+app.register(RoomJoin, async (payload, ctx) => {
+  await ctx.join(payload.room);
+  return { room: payload.room };
+});
+app.register(Fanout, (payload, ctx) => {
+  ctx.publish(Tick, payload, to.room(payload.room));
+  return { ok: true };
+});
+
+const options: WebSocketTransportOptions = { port: 0, host: '127.0.0.1' };
+if (values['heartbeat-ms'] !== undefined) {
+  // Passed through as is, so the bench runs on builds with or without the heartbeat option.
+  Object.assign(options, { heartbeatIntervalMs: Number(values['heartbeat-ms']) });
+}
+const transport = await app.listen(new WebSocketTransport(options));
+announce(transport.address.port, () => transport.connections);

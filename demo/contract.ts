@@ -1,0 +1,50 @@
+/**
+ * The demo's commands and events, defined once. The server registers their
+ * handlers; a client imports the same definitions (or only their types) and
+ * gets the same types.
+ */
+import { z } from 'zod';
+import { defineCommand, defineEvent, typed, type PresenceEntry } from '../src/index.js';
+import type { Cart } from './cart/cart.js';
+
+const roomName = z.string().trim().min(1).max(64);
+
+/** Codes the demo's handlers raise on purpose, besides the built-in ones. */
+export const DemoErrorCode = Object.freeze({
+  /** The room already holds `roomCapacity` sessions. */
+  ROOM_FULL: 'ROOM_FULL',
+} as const);
+
+export const Echo = defineCommand('echo', { payload: typed<unknown>(), result: typed<unknown>() });
+
+export const RoomJoin = defineCommand('room.join', {
+  payload: z.object({ room: roomName }),
+  result: typed<{ room: string; members: PresenceEntry[] }>(),
+});
+
+export const RoomLeave = defineCommand('room.leave', {
+  payload: z.object({ room: roomName }),
+  result: typed<{ room: string }>(),
+});
+
+export const ChatSay = defineCommand('chat.say', {
+  payload: z.object({ room: roomName, text: z.string().min(1).max(2000) }),
+  result: typed<{ messageId: string }>(),
+});
+
+const label = z.string().trim().min(1).max(32);
+
+export const CartAddItem = defineCommand('cart.addItem', {
+  payload: z.object({ itemId: label, quantity: z.number().int().min(1).max(99), color: label.optional(), size: label.optional() }),
+  result: typed<Cart>(),
+});
+
+export const CartGet = defineCommand('cart.get', {
+  payload: z.object({}),
+  result: typed<Cart>(),
+});
+
+export const RoomJoined = defineEvent('room.joined', typed<{ room: string; member: PresenceEntry }>());
+export const RoomLeft = defineEvent('room.left', typed<{ room: string; member: PresenceEntry }>());
+export const ChatMessage = defineEvent('chat.message', typed<{ room: string; from: string; text: string; at: number }>());
+export const CartUpdated = defineEvent('cart.updated', typed<Cart>());

@@ -1,0 +1,35 @@
+import type { Logger } from 'pino';
+import type { CartStore } from './cart/cart-store.js';
+import { MemoryCartStore } from './cart/memory-cart-store.js';
+import { DEFAULT_ROOM_CAPACITY } from './room-capacity.js';
+
+/** Options of the demo application. */
+export interface DemoOptions {
+  /** The pino logger. @default pino at `LOG_LEVEL` or 'info' */
+  logger?: Logger;
+  /** How many sessions one room holds; one more gets `ROOM_FULL`. @default 100 */
+  roomCapacity?: number;
+  /** Where carts are kept. The caller closes it. @default a new MemoryCartStore */
+  cartStore?: CartStore;
+}
+
+/** The options once defaults are applied and checked. */
+export interface ResolvedDemoOptions {
+  readonly logger: Logger | undefined;
+  readonly roomCapacity: number;
+  readonly cartStore: CartStore;
+}
+
+const defaults = Object.freeze({ roomCapacity: DEFAULT_ROOM_CAPACITY });
+
+/**
+ * Applies the defaults, checks the limits, and freezes the result.
+ *
+ * @example
+ * resolveDemoOptions({ roomCapacity: 2 });
+ */
+export function resolveDemoOptions(options: DemoOptions = {}): ResolvedDemoOptions {
+  const roomCapacity = options.roomCapacity ?? defaults.roomCapacity;
+  if (!Number.isInteger(roomCapacity) || roomCapacity < 1) throw new RangeError('"roomCapacity" must be a positive integer');
+  return Object.freeze({ logger: options.logger, roomCapacity, cartStore: options.cartStore ?? new MemoryCartStore() });
+}

@@ -1,0 +1,107 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from 'pino';
+import { WebSocketTransport, type Identity, type Switchyard } from '../src/index.js';
+import { createDemoApp } from './app.js';
+import type { CartStore } from './cart/cart-store.js';
+import { MemoryCartStore } from './cart/memory-cart-store.js';
+import { RedisCartStore } from './cart/redis-cart-store.js';
+import { serveStatic } from './http/static-files.js';
+
+/** Options of the demo server. */
+export interface DemoServerOptions {
+  /** Port for HTTP and WebSocket alike; `0` picks a free one. @default 8080 */
+  port?: number;
+  /** Interface to bind. @default '127.0.0.1' */
+  host?: string;
+  /** Keep carts in this Redis; without it carts live in memory. @default undefined */
+  redisUrl?: string;
+  /** Sessions one room holds. @default 100 */
+  roomCapacity?: number;
+  /** The pino logger. @default pino at `LOG_LEVEL` or 'info' */
+  logger?: Logger;
+}
+
+/** A running demo server. */
+export interface DemoServer {
+  readonly app: Switchyard;
+  /** `http://host:port`, the page. */
+  readonly url: string;
+  /** `ws://host:port/ws`, the bus. */
+  readonly wsUrl: string;
+  readonly port: number;
+  /** Closes the bus, the HTTP server and the cart store. Idempotent. */
+  close(): Promise<void>;
+}
+
+const defaults = Object.freeze({ port: 8080, host: '127.0.0.1' });
+
+// Resolved from this module so the server finds its files from any working directory:
+// dist/demo/demo-server.js -> demo/public (the page) and dist/src/client (the compiled client).
+const publicDir = fileURLToPath(new URL('../../demo/public/', import.meta.url));
+const clientDir = fileURLToPath(new URL('../src/client/', import.meta.url));
+
+/**
+ * Starts the demo: one port, the page at `/`, the compiled client at
+ * `/client/`, the bus at `/ws`.
+ *
+ * @example
+ * const server = await startDemoServer({ port: 0 });
+ * console.log(server.url);
+ * await server.close();
+ */
+export async function startDemoServer(options: DemoServerOptions = {}): Promise<DemoServer> {
+  const port = options.port ?? defaults.port;
+  const host = options.host ?? defaults.host;
+  const cartStore: CartStore =
+    options.redisUrl === undefined ? new MemoryCartStore() : new RedisCartStore({ url: options.redisUrl, ...(options.logger ? { logger: options.logger } : {}) });
+  const app = createDemoApp({ cartStore, ...(options.roomCapacity === undefined ? {} : { roomCapacity: options.roomCapacity }), ...(options.logger ? { logger: options.logger } : {}) });
+  const serve = serveStatic([
+    { prefix: '/', root: publicDir },
+    { prefix: '/client/', root: clientDir },
+  ]);
+  const server = createServer((request, response) => {
+    serve(request, response).catch((error: unknown) => {
+      app.logger.error({ err: error }, 'static file failed');
+      response.destroy();
+    });
+  });
+  await app.listen(new WebSocketTransport({ server, path: '/ws', authenticate }));
+  await listen(server, port, host);
+  const bound = (server.address() as AddressInfo).port;
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    port: bound,
+    url: `http://${host}:${bound}`,
+    wsUrl: `ws://${host}:${bound}/ws`,
+    close: () =>
+      (closing ??= (async () => {
+        await app.close();
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await cartStore.close();
+      })()),
+  };
+}
+
+/**
+ * Demo only: the user is whoever the `user` query parameter says, and no
+ * name means an anonymous session (it may chat, but has no cart). A real
+ * service verifies a token here.
+ */
+function authenticate(request: IncomingMessage): Identity | undefined {
+  const name = new URL(request.url ?? '/', 'http://localhost').searchParams.get('user')?.trim();
+  return name ? { id: name.slice(0, 64) } : undefined;
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}

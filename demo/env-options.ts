@@ -1,0 +1,28 @@
+import type { DemoServerOptions } from './demo-server.js';
+
+/**
+ * Reads the demo server's options from the environment: `PORT`, `HOST`,
+ * `REDIS_URL`, `ROOM_CAPACITY`. Unset variables keep the defaults; a
+ * malformed number is an error, not a silent default.
+ *
+ * @example
+ * await startDemoServer(demoOptionsFromEnv(process.env));
+ */
+export function demoOptionsFromEnv(env: Readonly<Record<string, string | undefined>>): DemoServerOptions {
+  const options: DemoServerOptions = {};
+  const port = integer(env, 'PORT');
+  if (port !== undefined) options.port = port;
+  const capacity = integer(env, 'ROOM_CAPACITY');
+  if (capacity !== undefined) options.roomCapacity = capacity;
+  if (env['HOST']) options.host = env['HOST'];
+  if (env['REDIS_URL']) options.redisUrl = env['REDIS_URL'];
+  return options;
+}
+
+function integer(env: Readonly<Record<string, string | undefined>>, name: string): number | undefined {
+  const text = env[name];
+  if (text === undefined || text === '') return undefined;
+  const value = Number(text);
+  if (!Number.isInteger(value)) throw new RangeError(`${name} must be an integer, not "${text}"`);
+  return value;
+}

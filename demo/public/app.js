@@ -1,0 +1,221 @@
+// The demo page: plain ES modules, no bundler. The typed client is the
+// project's compiled client, served by the demo server under /client/.
+import { ClientError } from '/client/client-errors.js';
+import { SwitchyardClient } from '/client/switchyard-client.js';
+
+const $ = (id) => document.getElementById(id);
+const state = {
+  client: undefined,
+  me: undefined,
+  rooms: new Map(), // room -> { members: Map<connectionId, entry>, messages: [] }
+  active: undefined,
+};
+
+// Departures by disconnect are not announced, so the member list of the open room is refreshed now and then.
+const PRESENCE_REFRESH_MS = 10_000;
+
+$('name-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const name = $('name').value.trim();
+  if (name) connect(name);
+});
+
+function connect(name) {
+  const url = new URL('/ws', location.href);
+  url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  url.searchParams.set('user', name);
+  const client = new SwitchyardClient({
+    url: url.href,
+    reconnect: { maxAttempts: Infinity },
+    // After a reconnect the server knows nothing of this tab: join its rooms again, fetch the cart.
+    onReconnect: async (c) => {
+      await Promise.all([...state.rooms.keys()].map((room) => joined(room, c.request('room.join', { room }))));
+      renderCart(await c.request('cart.get', {}));
+    },
+    onError: (error) => console.warn('switchyard:', error),
+  });
+  state.client = client;
+  client.onStateChange(renderStatus);
+  client.on('session.connected', (session) => {
+    state.me = session;
+    renderStatus(client.state);
+  });
+  client.on('chat.message', (message) => addMessage(message.room, message));
+  client.on('room.joined', ({ room, member }) => {
+    state.rooms.get(room)?.members.set(member.connectionId, member);
+    addSystem(room, `${member.userId ?? 'a guest'} joined`);
+    if (room === state.active) renderMembers();
+  });
+  client.on('room.left', ({ room, member }) => {
+    state.rooms.get(room)?.members.delete(member.connectionId);
+    if (member.connectionId !== state.me?.connectionId) addSystem(room, `${member.userId ?? 'a guest'} left`);
+    if (room === state.active) renderMembers();
+  });
+  client.on('cart.updated', renderCart);
+
+  $('welcome').hidden = true;
+  $('workspace').hidden = false;
+  document.title = `${name} · Switchyard demo`;
+  renderStatus(client.state);
+  client
+    .ready()
+    .then(() => Promise.all([join('lobby'), client.request('cart.get', {}).then(renderCart)]))
+    .catch(notice);
+  setInterval(refreshPresence, PRESENCE_REFRESH_MS);
+}
+
+async function join(room) {
+  await joined(room, state.client.request('room.join', { room }));
+  select(room);
+}
+
+async function joined(room, reply) {
+  const { members } = await reply;
+  const entry = state.rooms.get(room) ?? { members: new Map(), messages: [] };
+  entry.members = new Map(members.map((member) => [member.connectionId, member]));
+  state.rooms.set(room, entry);
+  renderRooms();
+  if (room === state.active) renderMembers();
+}
+
+async function leave(room) {
+  await state.client.request('room.leave', { room });
+  state.rooms.delete(room);
+  if (state.active === room) state.active = undefined;
+  select(state.active ?? state.rooms.keys().next().value);
+}
+
+function refreshPresence() {
+  const room = state.active;
+  if (room === undefined || state.client?.state !== 'open' || document.hidden) return;
+  joined(room, state.client.request('room.join', { room })).catch(() => {});
+}
+
+function select(room) {
+  state.active = room;
+  renderRooms();
+  renderMembers();
+  renderMessages();
+  $('chat-title').textContent = room ? `# ${room}` : 'Chat';
+  for (const control of $('say-form').elements) control.disabled = room === undefined;
+  if (room) $('text').focus();
+}
+
+$('join-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const room = $('room').value.trim();
+  if (room) join(room).catch(notice);
+});
+
+$('say-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const room = state.active;
+  const text = $('text').value;
+  if (!room || !text.trim()) return;
+  $('text').value = '';
+  const mine = { room, from: state.me?.user?.id ?? 'me', text, at: Date.now(), mine: true };
+  addMessage(room, mine);
+  state.client.request('chat.say', { room, text }).catch((error) => {
+    mine.failed = true;
+    renderMessages();
+    notice(error);
+  });
+});
+
+$('cart-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const line = { itemId: $('item').value, quantity: 1 };
+  if ($('color').value) line.color = $('color').value;
+  if ($('size').value) line.size = $('size').value;
+  state.client.request('cart.addItem', line).then(renderCart, notice);
+});
+
+function addMessage(room, message) {
+  const entry = state.rooms.get(room);
+  if (!entry) return;
+  entry.messages.push(message);
+  if (entry.messages.length > 200) entry.messages.shift();
+  if (room === state.active) renderMessages();
+}
+
+function addSystem(room, text) {
+  addMessage(room, { room, text, system: true, at: Date.now() });
+}
+
+function renderStatus(clientState) {
+  const labels = { connecting: 'connecting…', open: 'connected', reconnecting: 'reconnecting…', closed: 'disconnected' };
+  const status = $('status');
+  status.dataset.state = clientState;
+  status.textContent = state.me?.user && clientState === 'open' ? `connected as ${state.me.user.id}` : labels[clientState];
+}
+
+function renderRooms() {
+  const list = $('room-list');
+  list.replaceChildren(
+    ...[...state.rooms.keys()].map((room) => {
+      const item = element('li', { className: room === state.active ? 'active' : '' }, `# ${room}`);
+      item.addEventListener('click', () => select(room));
+      const close = element('button', { title: `leave ${room}`, type: 'button' }, '×');
+      close.addEventListener('click', (event) => {
+        event.stopPropagation();
+        leave(room).catch(notice);
+      });
+      item.append(close);
+      return item;
+    }),
+  );
+}
+
+function renderMembers() {
+  const members = state.rooms.get(state.active)?.members ?? new Map();
+  const byName = new Map();
+  for (const member of members.values()) {
+    const name = member.userId ?? `guest ${member.connectionId.slice(-4)}`;
+    byName.set(name, (byName.get(name) ?? 0) + 1);
+  }
+  $('members').replaceChildren(
+    ...[...byName].map(([name, sessions]) => element('li', {}, sessions > 1 ? `${name} (${sessions} tabs)` : name)),
+  );
+}
+
+function renderMessages() {
+  const list = $('messages');
+  const messages = state.rooms.get(state.active)?.messages ?? [];
+  list.replaceChildren(
+    ...messages.map((message) => {
+      if (message.system) return element('li', { className: 'system' }, message.text);
+      const item = element('li', { className: message.mine ? 'mine' : '' });
+      item.append(element('span', { className: 'from' }, `${message.from} · ${new Date(message.at).toLocaleTimeString()}${message.failed ? ' · not sent' : ''}`));
+      item.append(document.createTextNode(message.text));
+      return item;
+    }),
+  );
+  list.scrollTop = list.scrollHeight;
+}
+
+function renderCart(cart) {
+  $('cart-lines').replaceChildren(
+    ...cart.lines.map((line) => {
+      const label = [line.itemId, line.color, line.size].filter(Boolean).join(' · ');
+      const item = element('li', {}, label);
+      item.append(element('strong', {}, `× ${line.quantity}`));
+      return item;
+    }),
+  );
+  $('cart-total').textContent = String(cart.totalQuantity);
+}
+
+function notice(error) {
+  const text = error instanceof ClientError ? `${error.code}: ${error.message}` : String(error?.message ?? error);
+  const box = $('notice');
+  box.textContent = text;
+  box.hidden = false;
+  clearTimeout(notice.timer);
+  notice.timer = setTimeout(() => (box.hidden = true), 4000);
+}
+
+function element(tag, properties, text) {
+  const node = Object.assign(document.createElement(tag), properties);
+  if (text !== undefined) node.textContent = text;
+  return node;
+}

@@ -1,0 +1,16 @@
+/** How many sessions a room holds, when nothing says otherwise. */
+export const DEFAULT_ROOM_CAPACITY = 100;
+
+/**
+ * The room size limit, as an injectable value. A class rather than a token,
+ * so a handler built in a container that never registered it (a test, the
+ * README's example) still gets the default instead of failing to resolve.
+ *
+ * @example
+ * app.container.registerInstance(RoomCapacity, new RoomCapacity(10));
+ */
+export class RoomCapacity {
+  constructor(readonly value: number = DEFAULT_ROOM_CAPACITY) {
+    if (!Number.isInteger(value) || value < 1) throw new RangeError('a room capacity must be a positive integer');
+  }
+}

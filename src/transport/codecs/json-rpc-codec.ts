@@ -1,0 +1,101 @@
+import { CommandError, ErrorCode } from '../../commands/errors.js';
+import type { Reply, WireError } from '../../commands/reply.js';
+import type { Codec, DecodedCommand, RejectedFrame } from '../codec.js';
+import { MAX_ID_LENGTH } from './json-codec.js';
+
+/** JSON-RPC 2.0's own error codes, and ours mapped into its server-error range. */
+export const JsonRpcErrorCode = Object.freeze({
+  PARSE_ERROR: -32700,
+  INVALID_REQUEST: -32600,
+  METHOD_NOT_FOUND: -32601,
+  INVALID_PARAMS: -32602,
+  INTERNAL_ERROR: -32603,
+  /** Any other coded error; its Switchyard code is in `error.data.code`. */
+  SERVER_ERROR: -32000,
+} as const);
+
+const numericCodes: Readonly<Record<string, number>> = Object.freeze({
+  [ErrorCode.UNKNOWN_COMMAND]: JsonRpcErrorCode.METHOD_NOT_FOUND,
+  [ErrorCode.INVALID_PAYLOAD]: JsonRpcErrorCode.INVALID_PARAMS,
+  [ErrorCode.INTERNAL]: JsonRpcErrorCode.INTERNAL_ERROR,
+});
+
+const NOT_JSON = 'frame is not valid JSON';
+
+// JSON-RPC ids are strings or numbers and must come back as they came; the
+// bus correlates by string, so the codec tags each id with its JSON type.
+const STRING_ID = 's:';
+const NUMBER_ID = 'n:';
+
+/**
+ * JSON-RPC 2.0 over WebSocket text frames, so any off-the-shelf JSON-RPC
+ * client can call commands: `method` is the command type, `params` its
+ * payload, and server events arrive as notifications (`method` = event type).
+ * Batches are refused with `Invalid Request`: one command per frame.
+ * Every error carries the Switchyard code in `error.data.code`.
+ *
+ * @example
+ * const app = new Switchyard({ codec: jsonRpcCodec });
+ * // -> {"jsonrpc":"2.0","method":"echo","params":"hi","id":1}
+ * // <- {"jsonrpc":"2.0","id":1,"result":"hi"}
+ */
+export const jsonRpcCodec: Codec = Object.freeze({
+  name: 'json-rpc-2.0',
+  decode,
+  encodeReply,
+  encodeEvent,
+});
+
+function decode(data: Buffer | string, isBinary: boolean): DecodedCommand | RejectedFrame {
+  if (isBinary) return reject(undefined, 'binary frames are not accepted; send JSON text frames');
+  let frame: unknown;
+  try {
+    frame = JSON.parse(typeof data === 'string' ? data : data.toString('utf8'));
+  } catch {
+    return reject(undefined, NOT_JSON);
+  }
+  if (Array.isArray(frame)) return reject(undefined, 'batch requests are not supported; send one request per frame');
+  if (typeof frame !== 'object' || frame === null) return reject(undefined, 'a request must be a JSON object');
+  const { jsonrpc, method, params, id } = frame as { jsonrpc?: unknown; method?: unknown; params?: unknown; id?: unknown };
+  const tagged = tagId(id);
+  if (tagged === null) return reject(undefined, `id must be a string of at most ${MAX_ID_LENGTH} characters or a number`);
+  if (jsonrpc !== '2.0') return reject(tagged, 'jsonrpc must be "2.0"');
+  if (typeof method !== 'string' || method.length === 0) return reject(tagged, 'method must be a non-empty string');
+  return { ok: true, type: method, id: tagged, payload: params };
+}
+
+function encodeReply(reply: Reply): string | undefined {
+  if (reply.kind === 'result') return `{"jsonrpc":"2.0","id":${untagId(reply.id)},"result":${JSON.stringify(reply.payload) ?? 'null'}}`;
+  const isRequestError = reply.error.code === ErrorCode.BAD_FRAME;
+  // Notifications are never answered, except when the frame itself was unreadable (id null).
+  if (reply.id === undefined && !isRequestError) return undefined;
+  const id = reply.id === undefined ? 'null' : untagId(reply.id);
+  return `{"jsonrpc":"2.0","id":${id},"error":${JSON.stringify(toJsonRpcError(reply.error))}}`;
+}
+
+function encodeEvent(type: string, payload: unknown): string {
+  return `{"jsonrpc":"2.0","method":${JSON.stringify(type)},"params":${JSON.stringify(payload) ?? 'null'}}`;
+}
+
+function toJsonRpcError(error: WireError): { code: number; message: string; data: { code: string; details: readonly unknown[] } } {
+  let code = numericCodes[error.code] ?? JsonRpcErrorCode.SERVER_ERROR;
+  if (error.code === ErrorCode.BAD_FRAME) code = error.message === NOT_JSON ? JsonRpcErrorCode.PARSE_ERROR : JsonRpcErrorCode.INVALID_REQUEST;
+  return { code, message: error.message, data: { code: error.code, details: error.details } };
+}
+
+/** `undefined` for a notification, `null` for an id JSON-RPC does not allow. */
+function tagId(id: unknown): string | undefined | null {
+  if (id === undefined) return undefined;
+  if (typeof id === 'string') return id.length <= MAX_ID_LENGTH ? STRING_ID + id : null;
+  if (typeof id === 'number' && Number.isFinite(id)) return NUMBER_ID + String(id);
+  return null;
+}
+
+function untagId(tagged: string): string {
+  const raw = tagged.slice(2);
+  return tagged.startsWith(NUMBER_ID) ? raw : JSON.stringify(raw);
+}
+
+function reject(id: string | undefined, message: string): RejectedFrame {
+  return { ok: false, id, error: new CommandError(ErrorCode.BAD_FRAME, message) };
+}

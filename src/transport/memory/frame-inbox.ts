@@ -1,0 +1,55 @@
+import type { EventDefinition, EventPayloadOf } from '../../events/define-event.js';
+
+/** A frame as a client receives it, parsed. */
+export type ServerFrame =
+  | { kind: 'result'; id: string; payload: unknown }
+  | { kind: 'error'; id?: string; error: { code: string; message: string; details: unknown[] } }
+  | { kind: 'event'; type: string; payload: unknown };
+
+interface Waiter {
+  readonly match: (frame: ServerFrame) => boolean;
+  readonly resolve: (frame: ServerFrame) => void;
+}
+
+/**
+ * The frames a test client has received, and ways to await the ones still to
+ * come. Await frames, never sleep.
+ *
+ * @example
+ * const message = await bob.nextEvent(ChatMessage);
+ * assert.equal(alice.events(ChatMessage).length, 0);
+ */
+export class FrameInbox {
+  /** Every frame received, oldest first. */
+  readonly frames: ServerFrame[] = [];
+  #waiters: Waiter[] = [];
+
+  /** The payloads of the events of one type received so far. */
+  events<E extends EventDefinition>(event: E): EventPayloadOf<E>[] {
+    return this.frames.filter((frame) => frame.kind === 'event' && frame.type === event.type).map((frame) => (frame as { payload: EventPayloadOf<E> }).payload);
+  }
+
+  /** Resolves with the first frame, already received or still to come, that matches. */
+  waitFor(match: (frame: ServerFrame) => boolean): Promise<ServerFrame> {
+    const seen = this.frames.find(match);
+    if (seen !== undefined) return Promise.resolve(seen);
+    return new Promise((resolve) => this.#waiters.push({ match, resolve }));
+  }
+
+  /** Resolves with the payload of the first event of this type. */
+  async nextEvent<E extends EventDefinition>(event: E): Promise<EventPayloadOf<E>> {
+    const frame = await this.waitFor((candidate) => candidate.kind === 'event' && candidate.type === event.type);
+    return (frame as { payload: EventPayloadOf<E> }).payload;
+  }
+
+  /** Records a received frame and wakes whoever waits for it. */
+  protected push(frame: ServerFrame): void {
+    this.frames.push(frame);
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const waiter of waiters) {
+      if (waiter.match(frame)) waiter.resolve(frame);
+      else this.#waiters.push(waiter);
+    }
+  }
+}
