@@ -19,8 +19,12 @@ import { RoomCapacity } from './room-capacity.js';
  * await app.listen(new WebSocketTransport({ server, path: '/ws', authenticate }));
  */
 export function createDemoApp(options: DemoOptions = {}): Switchyard {
-  const { logger, roomCapacity, cartStore } = resolveDemoOptions(options);
-  const app = new Switchyard(logger === undefined ? {} : { logger });
+  const { logger, roomCapacity, cartStore, backplane, presence } = resolveDemoOptions(options);
+  const app = new Switchyard({
+    ...(logger === undefined ? {} : { logger }),
+    ...(backplane === undefined ? {} : { backplane }),
+    ...(presence === undefined ? {} : { presence }),
+  });
   app.container.registerInstance(DemoTokens.CartStore, cartStore);
   app.container.registerInstance(RoomCapacity, new RoomCapacity(roomCapacity));
   app.register(Echo, echo);

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { Backplane, Presence } from '../src/index.js';
 import type { CartStore } from './cart/cart-store.js';
 import { MemoryCartStore } from './cart/memory-cart-store.js';
 import { DEFAULT_ROOM_CAPACITY } from './room-capacity.js';
@@ -11,6 +12,10 @@ export interface DemoOptions {
   roomCapacity?: number;
   /** Where carts are kept. The caller closes it. @default a new MemoryCartStore */
   cartStore?: CartStore;
+  /** Carries events between nodes. @default the application's in-memory backplane */
+  backplane?: Backplane;
+  /** Who is in which room, across nodes. @default the application's in-memory presence */
+  presence?: Presence;
 }
 
 /** The options once defaults are applied and checked. */
@@ -18,6 +23,8 @@ export interface ResolvedDemoOptions {
   readonly logger: Logger | undefined;
   readonly roomCapacity: number;
   readonly cartStore: CartStore;
+  readonly backplane: Backplane | undefined;
+  readonly presence: Presence | undefined;
 }
 
 const defaults = Object.freeze({ roomCapacity: DEFAULT_ROOM_CAPACITY });
@@ -31,5 +38,11 @@ const defaults = Object.freeze({ roomCapacity: DEFAULT_ROOM_CAPACITY });
 export function resolveDemoOptions(options: DemoOptions = {}): ResolvedDemoOptions {
   const roomCapacity = options.roomCapacity ?? defaults.roomCapacity;
   if (!Number.isInteger(roomCapacity) || roomCapacity < 1) throw new RangeError('"roomCapacity" must be a positive integer');
-  return Object.freeze({ logger: options.logger, roomCapacity, cartStore: options.cartStore ?? new MemoryCartStore() });
+  return Object.freeze({
+    logger: options.logger,
+    roomCapacity,
+    cartStore: options.cartStore ?? new MemoryCartStore(),
+    backplane: options.backplane,
+    presence: options.presence,
+  });
 }

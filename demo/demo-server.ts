@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
-import { WebSocketTransport, type Identity, type Switchyard } from '../src/index.js';
+import { WebSocketTransport, scaleOutFromEnv, type Identity, type Switchyard } from '../src/index.js';
 import { createDemoApp } from './app.js';
 import type { CartStore } from './cart/cart-store.js';
 import { MemoryCartStore } from './cart/memory-cart-store.js';
@@ -15,7 +15,11 @@ export interface DemoServerOptions {
   port?: number;
   /** Interface to bind. @default '127.0.0.1' */
   host?: string;
-  /** Keep carts in this Redis; without it carts live in memory. @default undefined */
+  /**
+   * Keep carts in this Redis and share events and presence with every other
+   * node on it; without it the demo is one node with everything in memory.
+   * @default undefined
+   */
   redisUrl?: string;
   /** Sessions one room holds. @default 100 */
   roomCapacity?: number;
@@ -56,7 +60,15 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
   const host = options.host ?? defaults.host;
   const cartStore: CartStore =
     options.redisUrl === undefined ? new MemoryCartStore() : new RedisCartStore({ url: options.redisUrl, ...(options.logger ? { logger: options.logger } : {}) });
-  const app = createDemoApp({ cartStore, ...(options.roomCapacity === undefined ? {} : { roomCapacity: options.roomCapacity }), ...(options.logger ? { logger: options.logger } : {}) });
+  const scaleOut = scaleOutFromEnv({ REDIS_URL: options.redisUrl }, options.logger ? { logger: options.logger } : {});
+  await scaleOut.ready();
+  const app = createDemoApp({
+    cartStore,
+    backplane: scaleOut.backplane,
+    presence: scaleOut.presence,
+    ...(options.roomCapacity === undefined ? {} : { roomCapacity: options.roomCapacity }),
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
   const serve = serveStatic([
     { prefix: '/', root: publicDir },
     { prefix: '/client/', root: clientDir },
@@ -81,7 +93,7 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
         await app.close();
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
-        await cartStore.close();
+        await Promise.all([cartStore.close(), scaleOut.close()]);
       })()),
   };
 }

@@ -39,6 +39,11 @@ export { Presence } from './events/presence.js';
 export type { PresenceEntry } from './events/presence.js';
 export { MemoryPresence } from './events/memory-presence.js';
 export { SessionConnected, SessionDraining } from './events/session-events.js';
+export { RedisBackplane } from './events/redis/redis-backplane.js';
+export { RedisPresence } from './events/redis/redis-presence.js';
+export type { RedisScaleOutOptions } from './events/redis/redis-options.js';
+export { createRedisScaleOut, scaleOutFromEnv } from './events/redis/redis-scale-out.js';
+export type { RedisScaleOut, ScaleOut } from './events/redis/redis-scale-out.js';
 
 export { DEFAULT_DRAIN_DEADLINE_MS } from './transport/transport.js';
 export type { DrainOptions, Transport, TransportContext } from './transport/transport.js';

@@ -7,26 +7,27 @@ import { Presence, type PresenceEntry } from './presence.js';
  * const app = new Switchyard({ presence: new MemoryPresence() });
  */
 export class MemoryPresence extends Presence {
-  readonly #sessions = new Map<string, PresenceEntry>();
+  // Only identified sessions are kept: an anonymous one appears nowhere but in its rooms.
+  readonly #userOf = new Map<string, string>();
   readonly #rooms = new Map<string, Map<string, PresenceEntry>>();
   readonly #roomsOf = new Map<string, Set<string>>();
   readonly #users = new Map<string, Map<string, PresenceEntry>>();
 
   async connected(entry: PresenceEntry): Promise<void> {
-    this.#sessions.set(entry.connectionId, entry);
     if (entry.userId === undefined) return;
+    this.#userOf.set(entry.connectionId, entry.userId);
     let sessions = this.#users.get(entry.userId);
     if (sessions === undefined) this.#users.set(entry.userId, (sessions = new Map()));
     sessions.set(entry.connectionId, entry);
   }
 
   async disconnected(connectionId: string): Promise<void> {
-    const entry = this.#sessions.get(connectionId);
-    this.#sessions.delete(connectionId);
-    if (entry?.userId !== undefined) {
-      const sessions = this.#users.get(entry.userId);
+    const userId = this.#userOf.get(connectionId);
+    if (userId !== undefined) {
+      this.#userOf.delete(connectionId);
+      const sessions = this.#users.get(userId);
       sessions?.delete(connectionId);
-      if (sessions?.size === 0) this.#users.delete(entry.userId);
+      if (sessions?.size === 0) this.#users.delete(userId);
     }
     for (const room of this.#roomsOf.get(connectionId) ?? []) this.#removeFromRoom(room, connectionId);
     this.#roomsOf.delete(connectionId);

@@ -1,20 +1,17 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { pino } from 'pino';
 import { RedisCartStore } from '../../demo/cart/redis-cart-store.js';
 import { startDemoServer } from '../../demo/demo-server.js';
 import { connectDemoClient } from '../support/demo-client.js';
-import { testRedis } from '../support/redis-url.js';
+import { useRedis } from '../support/redis.js';
 
-const redis = await testRedis();
+const redis = await useRedis();
 const logger = pino({ level: 'silent' });
 
-describe('carts in Redis', { skip: typeof redis === 'string' ? redis : false, timeout: 30_000 }, () => {
-  const url = typeof redis === 'string' ? '' : redis.url;
-  after(async () => {
-    if (typeof redis !== 'string') await redis.stop();
-  });
+describe('carts in Redis', { skip: redis.skip ?? false, timeout: 30_000 }, () => {
+  const url = redis.skip === undefined ? redis.url : '';
 
   it('a server restart loses no cart', async () => {
     const user = `restart-${randomUUID()}`;
