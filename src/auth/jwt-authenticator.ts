@@ -81,7 +81,12 @@ export function jwtAuthenticator(options: JwtAuthenticatorOptions): JwtAuthentic
   return Object.assign(authenticate, { verifyToken });
 }
 
-/** Whether an `authenticate` hook came from {@link jwtAuthenticator}. */
+/**
+ * Whether an `authenticate` hook came from {@link jwtAuthenticator}.
+ *
+ * @example
+ * if (isJwtAuthenticator(options.authenticate)) bus.register(SessionReauth, reauthHandler(options.authenticate));
+ */
 export function isJwtAuthenticator(value: unknown): value is JwtAuthenticator {
   return typeof value === 'function' && typeof (value as { verifyToken?: unknown }).verifyToken === 'function';
 }

@@ -34,6 +34,9 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 /**
  * WebSocket close codes Switchyard sends, and why. `docs/reliability.md`
  * lists each with what a client should do.
+ *
+ * @example
+ * ws.on('close', (code) => { if (code === CloseCode.SESSION_EXPIRED) refreshTokenAndReconnect(); });
  */
 export const CloseCode = Object.freeze({
   /** The server is shutting down or draining: reconnect, to another node if there is one. */

@@ -12,7 +12,12 @@ export interface RateLimitOptions {
   closeAfter?: number;
 }
 
-/** Limits every transport's connections share, whatever the wire. */
+/**
+ * Limits every transport's connections share, whatever the wire.
+ *
+ * @example
+ * new Switchyard({ limits: { rateLimit: { burst: 50, perSecond: 20 }, maxRoomsPerConnection: 10 } });
+ */
 export interface HubOptions {
   /** The per-connection rate limit, or `false` for none. @default { burst: 200, perSecond: 100, closeAfter: 100 } */
   rateLimit?: RateLimitOptions | false;

@@ -20,7 +20,12 @@ export interface TransportContext {
   readonly limits?: ResolvedHubOptions;
 }
 
-/** How long a drain waits for running commands unless told otherwise, in ms. */
+/**
+ * How long a drain waits for running commands unless told otherwise, in ms.
+ *
+ * @example
+ * await app.drain({ deadlineMs: DEFAULT_DRAIN_DEADLINE_MS * 2 });
+ */
 export const DEFAULT_DRAIN_DEADLINE_MS = 10_000;
 
 /** How a drain proceeds. */

@@ -1,4 +1,9 @@
-/** What to do with one outbound frame, given how much is already queued. */
+/**
+ * What to do with one outbound frame, given how much is already queued.
+ *
+ * @example
+ * if (admit(buffered, bytes, false, limit) === Admission.OVERFLOW) close();
+ */
 export const Admission = Object.freeze({
   /** Room left: send it. */
   SEND: 'send',

@@ -89,7 +89,12 @@ export function resolveWebSocketOptions(options: WebSocketTransportOptions): Res
   return Object.freeze(resolved);
 }
 
-/** `Origin` headers are compared as browsers send them: lower-case scheme and host, no trailing slash. */
+/**
+ * `Origin` headers are compared as browsers send them: lower-case scheme and host, no trailing slash.
+ *
+ * @example
+ * normalizeOrigin('https://App.example.com/'); // 'https://app.example.com'
+ */
 export function normalizeOrigin(origin: string): string {
   if (typeof origin !== 'string' || origin.length === 0) throw new TypeError('"allowedOrigins" must hold non-empty strings');
   return origin.trim().toLowerCase().replace(/\/+$/, '');
