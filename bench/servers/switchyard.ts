@@ -16,7 +16,9 @@ const Fanout = defineCommand('fanout', {
 });
 const Tick = defineEvent('tick', typed<{ room: string; seq: number; text: string }>());
 
-const app = new Switchyard({ logger: pino({ level: 'silent' }) });
+// Closed-loop load sends far more commands per connection than the default per-connection rate limit allows;
+// the benchmark measures the bus, not the limiter.
+const app = new Switchyard({ logger: pino({ level: 'silent' }), limits: { rateLimit: false } });
 app.register(Echo, (payload) => payload);
 app.register(RoomJoin, async (payload, ctx) => {
   await ctx.join(payload.room);
