@@ -2,6 +2,7 @@ import { Switchyard } from '../src/index.js';
 import { CartAddItem, CartGet, ChatSay, Echo, RoomJoin, RoomLeave } from './contract.js';
 import { resolveDemoOptions, type DemoOptions } from './demo-options.js';
 import { DemoTokens } from './demo-tokens.js';
+import { announceDepartures } from './handlers/announce-departures.js';
 import { CartAddItemHandler } from './handlers/cart-add-item.js';
 import { CartGetHandler } from './handlers/cart-get.js';
 import { chatSay } from './handlers/chat-say.js';
@@ -33,5 +34,6 @@ export function createDemoApp(options: DemoOptions = {}): Switchyard {
   app.register(ChatSay, chatSay);
   app.register(CartAddItem, CartAddItemHandler);
   app.register(CartGet, CartGetHandler);
+  app.onSessionClosed(announceDepartures(app.publisher));
   return app;
 }

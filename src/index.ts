@@ -39,6 +39,7 @@ export { Presence } from './events/presence.js';
 export type { PresenceEntry } from './events/presence.js';
 export { MemoryPresence } from './events/memory-presence.js';
 export { SessionConnected, SessionDraining } from './events/session-events.js';
+export type { ClosedSession } from './events/session-events.js';
 export { RedisBackplane } from './events/redis/redis-backplane.js';
 export { RedisPresence } from './events/redis/redis-presence.js';
 export type { RedisScaleOutOptions } from './events/redis/redis-options.js';

@@ -11,6 +11,7 @@ import { EventPublisher } from './events/event-publisher.js';
 import { MemoryBackplane } from './events/memory-backplane.js';
 import { MemoryPresence } from './events/memory-presence.js';
 import { Presence } from './events/presence.js';
+import type { ClosedSession } from './events/session-events.js';
 import { checkCommandTimeout, type SwitchyardOptions } from './switchyard-options.js';
 import { Tokens } from './tokens.js';
 import type { Codec } from './transport/codec.js';
@@ -38,6 +39,7 @@ export class Switchyard {
   readonly #codec: Codec;
   readonly #errors = new Subject<unknown>();
   readonly #transports: Transport[] = [];
+  readonly #closedListeners = new Set<(session: ClosedSession) => void | Promise<void>>();
   readonly #bridge: Subscription;
   readonly #limits: ResolvedHubOptions;
   #closing: Promise<void> | undefined;
@@ -99,6 +101,7 @@ export class Switchyard {
       codec: this.#codec,
       logger: this.logger,
       reportError: this.#reportError,
+      sessionClosed: this.#sessionClosed,
       limits: this.#limits,
     });
     this.#transports.push(transport);
@@ -132,6 +135,36 @@ export class Switchyard {
     await this.#backplane.close();
     this.#errors.complete();
   }
+
+  /**
+   * Calls `listener` whenever a connection closes, once it has left its
+   * rooms: the place to announce departures. A listener that throws or
+   * rejects is reported on `errors$`, never breaks the connection's cleanup.
+   * Returns a function that removes the listener; so does aborting `signal`.
+   *
+   * @example
+   * app.onSessionClosed(({ connectionId, rooms }) => {
+   *   for (const room of rooms) app.publisher.publish(RoomLeft, { room, connectionId }, to.room(room));
+   * });
+   */
+  onSessionClosed(listener: (session: ClosedSession) => void | Promise<void>, options: { signal?: AbortSignal } = {}): () => void {
+    const remove = (): void => void this.#closedListeners.delete(listener);
+    if (options.signal?.aborted) return remove;
+    this.#closedListeners.add(listener);
+    options.signal?.addEventListener('abort', remove, { once: true });
+    return remove;
+  }
+
+  readonly #sessionClosed = (session: ClosedSession): void => {
+    for (const listener of this.#closedListeners) {
+      try {
+        const outcome = listener(session);
+        if (outcome instanceof Promise) outcome.catch(this.#reportError);
+      } catch (error) {
+        this.#reportError(error);
+      }
+    }
+  };
 
   readonly #reportError = (error: unknown): void => {
     this.logger.error({ err: error }, 'delivery failed');

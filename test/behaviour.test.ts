@@ -230,6 +230,32 @@ for (const harness of [websocketHarness, memoryHarness]) {
         assert.equal((await staying.nextEvent(Shouted)).text, 'anyone?');
       });
 
+      it('tells onSessionClosed listeners who closed and which rooms they left, even when another listener throws', async () => {
+        const reported: unknown[] = [];
+        const subscription = server.app.errors$.subscribe((error) => reported.push(error));
+        const seen: Array<{ connectionId: string; user: string | undefined; rooms: readonly string[] }> = [];
+        const controller = new AbortController();
+        server.app.onSessionClosed(() => {
+          throw new Error('listener bug');
+        }, { signal: controller.signal });
+        const closedOnce = new Promise<void>((resolve) => {
+          const off = server.app.onSessionClosed(({ connectionId, user, rooms }) => {
+            seen.push({ connectionId, user: user?.id, rooms });
+            off();
+            resolve();
+          });
+        });
+        const leaving = await server.connect({ id: 'zoe' });
+        await leaving.request(Join, { room: 'farewell-a' });
+        await leaving.request(Join, { room: 'farewell-b' });
+        leaving.close();
+        await closedOnce;
+        controller.abort();
+        subscription.unsubscribe();
+        assert.deepEqual(seen, [{ connectionId: leaving.connectionId, user: 'zoe', rooms: ['farewell-a', 'farewell-b'] }]);
+        assert.deepEqual(reported.map(String), ['Error: listener bug']);
+      });
+
       it('lets a malformed frame on one connection affect no other connection', async () => {
         const [attacker, bystander] = [await server.connect(), await server.connect()];
         await bystander.request(Join, { room: 'calm' });

@@ -11,9 +11,6 @@ const state = {
   active: undefined,
 };
 
-// Departures by disconnect are not announced, so the member list of the open room is refreshed now and then.
-const PRESENCE_REFRESH_MS = 10_000;
-
 $('name-form').addEventListener('submit', (event) => {
   event.preventDefault();
   const name = $('name').value.trim();
@@ -61,7 +58,6 @@ function connect(name) {
     .ready()
     .then(() => Promise.all([join('lobby'), client.request('cart.get', {}).then(renderCart)]))
     .catch(notice);
-  setInterval(refreshPresence, PRESENCE_REFRESH_MS);
 }
 
 async function join(room) {
@@ -83,12 +79,6 @@ async function leave(room) {
   state.rooms.delete(room);
   if (state.active === room) state.active = undefined;
   select(state.active ?? state.rooms.keys().next().value);
-}
-
-function refreshPresence() {
-  const room = state.active;
-  if (room === undefined || state.client?.state !== 'open' || document.hidden) return;
-  joined(room, state.client.request('room.join', { room })).catch(() => {});
 }
 
 function select(room) {

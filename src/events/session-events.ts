@@ -21,3 +21,11 @@ export const SessionConnected = defineEvent('session.connected', typed<{ connect
  * client.on(SessionDraining, ({ retryAfterMs }) => setTimeout(reconnect, retryAfterMs));
  */
 export const SessionDraining = defineEvent('session.draining', typed<{ retryAfterMs: number }>());
+
+/** A connection that has closed, as `onSessionClosed` listeners see it. */
+export interface ClosedSession {
+  readonly connectionId: string;
+  readonly user: Identity | undefined;
+  /** The rooms it was in when it closed; it has left them all. */
+  readonly rooms: readonly string[];
+}

@@ -88,8 +88,9 @@ export class ConnectionHub implements Membership {
     connection.markClosed();
     clearTimeout(connection.expiry);
     connection.expiry = undefined;
-    this.registry.remove(connection);
+    const rooms = this.registry.remove(connection);
     this.#context.presence.disconnected(connection.id).catch(this.#context.reportError);
+    this.#context.sessionClosed?.({ connectionId: connection.id, user: connection.user, rooms });
   }
 
   async join(connection: Connection, room: string): Promise<void> {

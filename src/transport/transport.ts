@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Observable } from 'rxjs';
 import type { CommandBus } from '../commands/command-bus.js';
 import type { EventEnvelope } from '../events/event-envelope.js';
+import type { ClosedSession } from '../events/session-events.js';
 import type { Presence } from '../events/presence.js';
 import type { Codec } from './codec.js';
 import type { ResolvedHubOptions } from './hub-options.js';
@@ -16,6 +17,8 @@ export interface TransportContext {
   readonly logger: Logger;
   /** Reports a failure that must not tear anything down (a failed delivery, say). */
   readonly reportError: (error: unknown) => void;
+  /** Tells the application a connection has closed and left its rooms. */
+  readonly sessionClosed?: (session: ClosedSession) => void;
   /** Per-connection limits every transport enforces. @default resolveHubOptions() */
   readonly limits?: ResolvedHubOptions;
 }

@@ -65,6 +65,17 @@ describe('demo commands over real ws', { timeout: 20_000 }, () => {
     assert.deepEqual(await left, { room: 'r-leave', member: { connectionId: bob.session?.connectionId, userId: 'bob' } });
   });
 
+  it('a disconnect counts as leaving: the others in each of its rooms get room.left', async () => {
+    const ada = await connect('ada');
+    const bob = await connect('bob');
+    await ada.request('room.join', { room: 'r-gone' });
+    await bob.request('room.join', { room: 'r-gone' });
+    const bobId = bob.session?.connectionId;
+    const left = nextEvent(ada, 'room.left');
+    await bob.close();
+    assert.deepEqual(await left, { room: 'r-gone', member: { connectionId: bobId, userId: 'bob' } });
+  });
+
   it('chat.say answers a messageId; the room except the sender gets chat.message; others outside do not', async () => {
     const ada = await connect('ada');
     const bob = await connect('bob');
