@@ -1,11 +1,12 @@
 import { randomBytes, randomInt } from 'node:crypto';
+import type { Logger } from 'pino';
 import type { Subscription } from 'rxjs';
 import type { Identity } from '../commands/identity.js';
 import { CloseCode, CommandError, ErrorCode } from '../commands/errors.js';
 import type { Reply } from '../commands/reply.js';
 import type { EventEnvelope } from '../events/event-envelope.js';
 import { SessionConnected, SessionDraining } from '../events/session-events.js';
-import { Connection, type Membership } from './connection.js';
+import { Connection, type ConnectionOwner } from './connection.js';
 import { ConnectionRegistry } from './connection-registry.js';
 import { resolveHubOptions, type ResolvedHubOptions } from './hub-options.js';
 import { InFlight } from './in-flight.js';
@@ -29,12 +30,16 @@ const MAX_TIMER_MS = 2_147_483_647;
  * and delivers events to the local audience, encoding each event once
  * however many recipients it has. Transports only adapt their sockets to it.
  */
-export class ConnectionHub implements Membership {
+export class ConnectionHub implements ConnectionOwner {
   readonly registry = new ConnectionRegistry();
+  /** The transport's logger; each connection derives its child from it. */
+  readonly logger: Logger;
   readonly #context: TransportContext;
   readonly #limits: ResolvedHubOptions;
   readonly #subscription: Subscription;
   readonly #inFlight = new InFlight();
+  // Only connections whose identity expires have a timer; most have none, so it is not a field of each.
+  readonly #expiries = new Map<Connection, NodeJS.Timeout>();
   // A random node prefix keeps connection ids unique across nodes without coordination.
   readonly #prefix = randomBytes(4).toString('hex');
   #sequence = 0;
@@ -42,6 +47,7 @@ export class ConnectionHub implements Membership {
 
   constructor(context: TransportContext) {
     this.#context = context;
+    this.logger = context.logger;
     this.#limits = context.limits ?? resolveHubOptions();
     this.#subscription = context.deliveries.subscribe({ next: (envelope) => this.#deliver(envelope) });
   }
@@ -54,11 +60,9 @@ export class ConnectionHub implements Membership {
   /** Registers a new connection and greets it with `session.connected`. */
   open(socket: Socket, user: Identity | undefined): Connection {
     const id = `${this.#prefix}-${(++this.#sequence).toString(36)}`;
-    const { rateLimit } = this.#limits;
-    const bucket = rateLimit === false ? undefined : new TokenBucket(rateLimit.burst, rateLimit.perSecond);
-    const connection = new Connection(id, user, socket, this, this.#context.logger, bucket);
+    const connection = new Connection(id, user, socket, this);
     this.registry.add(connection);
-    scheduleExpiry(connection);
+    this.#scheduleExpiry(connection);
     this.#context.presence.connected({ connectionId: id, userId: user?.id }).catch(this.#context.reportError);
     connection.send(this.#context.codec.encodeEvent(SessionConnected.type, { connectionId: id, user: user ?? null }));
     return connection;
@@ -68,7 +72,11 @@ export class ConnectionHub implements Membership {
   receive(connection: Connection, data: Buffer | string, isBinary: boolean): void {
     if (!connection.open) return;
     const decoded = this.#context.codec.decode(data, isBinary);
-    if (connection.bucket !== undefined && !connection.bucket.take()) return this.#refuseRate(connection, decoded.id);
+    const { rateLimit } = this.#limits;
+    if (rateLimit !== false) {
+      const bucket = (connection.bucket ??= new TokenBucket(rateLimit.burst, rateLimit.perSecond));
+      if (!bucket.take()) return this.#refuseRate(connection, decoded.id);
+    }
     if (!decoded.ok) return this.#refuse(connection, decoded.id, decoded.error);
     const problem = inspectPayload(decoded.payload, this.#limits.maxPayloadDepth);
     if (problem !== undefined) return this.#refuse(connection, decoded.id, new CommandError(ErrorCode.BAD_FRAME, problem));
@@ -86,8 +94,7 @@ export class ConnectionHub implements Membership {
   closed(connection: Connection): void {
     if (!connection.open) return;
     connection.markClosed();
-    clearTimeout(connection.expiry);
-    connection.expiry = undefined;
+    this.#cancelExpiry(connection);
     const rooms = this.registry.remove(connection);
     this.#context.presence.disconnected(connection.id).catch(this.#context.reportError);
     this.#context.sessionClosed?.({ connectionId: connection.id, user: connection.user, rooms });
@@ -111,8 +118,8 @@ export class ConnectionHub implements Membership {
     if (!connection.open) return;
     const before = connection.user?.id;
     this.registry.identify(connection, user);
-    clearTimeout(connection.expiry);
-    scheduleExpiry(connection);
+    this.#cancelExpiry(connection);
+    this.#scheduleExpiry(connection);
     if (before === user.id) return;
     const presence = this.#context.presence;
     const entry = { connectionId: connection.id, userId: user.id };
@@ -144,6 +151,23 @@ export class ConnectionHub implements Membership {
     this.#draining = true;
     this.#subscription.unsubscribe();
     for (const connection of [...this.registry.all()]) connection.close(CLOSE_GOING_AWAY, reason);
+  }
+
+  /** An identity with a numeric `exp` claim (seconds, as in a JWT) ends the connection when it passes. */
+  #scheduleExpiry(connection: Connection): void {
+    const exp = connection.user?.['exp'];
+    if (typeof exp !== 'number' || !Number.isFinite(exp)) return;
+    const delay = Math.min(MAX_TIMER_MS, Math.max(0, exp * 1000 - Date.now()));
+    const timer = setTimeout(expire, delay, connection);
+    timer.unref();
+    this.#expiries.set(connection, timer);
+  }
+
+  #cancelExpiry(connection: Connection): void {
+    const timer = this.#expiries.get(connection);
+    if (timer === undefined) return;
+    clearTimeout(timer);
+    this.#expiries.delete(connection);
   }
 
   #refuseRate(connection: Connection, id: string | undefined): void {
@@ -188,15 +212,6 @@ export class ConnectionHub implements Membership {
       this.#context.reportError(error);
     }
   }
-}
-
-/** An identity with a numeric `exp` claim (seconds, as in a JWT) ends the connection when it passes. */
-function scheduleExpiry(connection: Connection): void {
-  const exp = connection.user?.['exp'];
-  if (typeof exp !== 'number' || !Number.isFinite(exp)) return;
-  const delay = Math.min(MAX_TIMER_MS, Math.max(0, exp * 1000 - Date.now()));
-  connection.expiry = setTimeout(expire, delay, connection);
-  connection.expiry.unref();
 }
 
 function expire(connection: Connection): void {

@@ -34,9 +34,8 @@ export class ConnectionRegistry {
   remove(connection: Connection): string[] {
     this.#byId.delete(connection.id);
     if (connection.user !== undefined) removeFrom(this.#byUser, connection.user.id, connection);
-    const rooms = [...connection.rooms];
+    const rooms = connection.clearRooms();
     for (const room of rooms) removeFrom(this.#byRoom, room, connection);
-    connection.rooms.clear();
     return rooms;
   }
 
@@ -57,15 +56,14 @@ export class ConnectionRegistry {
 
   /** Returns whether the connection was not in the room yet. */
   join(connection: Connection, room: string): boolean {
-    if (connection.rooms.has(room)) return false;
-    connection.rooms.add(room);
+    if (!connection.addRoom(room)) return false;
     addTo(this.#byRoom, room, connection);
     return true;
   }
 
   /** Returns whether the connection was in the room. */
   leave(connection: Connection, room: string): boolean {
-    if (!connection.rooms.delete(room)) return false;
+    if (!connection.removeRoom(room)) return false;
     removeFrom(this.#byRoom, room, connection);
     return true;
   }

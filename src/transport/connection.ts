@@ -4,12 +4,17 @@ import type { Session } from '../commands/session.js';
 import type { SendOptions, Socket } from './socket.js';
 import type { TokenBucket } from './token-bucket.js';
 
-/** How a connection asks its hub to change room membership or identity. */
-export interface Membership {
+/** The hub a connection belongs to: what it hands frames to, and asks to change membership or identity. */
+export interface ConnectionOwner {
+  readonly logger: Logger;
+  receive(connection: Connection, data: Buffer | string, isBinary: boolean): void;
+  closed(connection: Connection): void;
   join(connection: Connection, room: string): Promise<void>;
   leave(connection: Connection, room: string): Promise<void>;
   identify(connection: Connection, user: Identity): Promise<void>;
 }
+
+const noRooms: ReadonlySet<string> = new Set();
 
 /**
  * One client connection on this node: its identity, its rooms, its socket.
@@ -18,31 +23,31 @@ export interface Membership {
  */
 export class Connection implements Session {
   readonly id: string;
-  readonly rooms = new Set<string>();
-  /** The rate limit's bucket, when there is a rate limit. */
-  readonly bucket: TokenBucket | undefined;
-  /** Closes the connection when its identity expires; the hub sets and clears it. */
-  expiry: NodeJS.Timeout | undefined;
+  /** The rate limit's bucket, made by the hub at the first frame: an idle connection needs none. */
+  bucket: TokenBucket | undefined;
   #user: Identity | undefined;
+  // Made at the first join: most connections of a large server are in no room, and an empty Set is not free.
+  #rooms: Set<string> | undefined;
   #open = true;
   #log: Logger | undefined;
-  readonly #baseLog: Logger;
   readonly #socket: Socket;
-  readonly #membership: Membership;
+  readonly #owner: ConnectionOwner;
 
-  /** `log` is the transport's logger; the connection's child of it is made on first use. */
-  constructor(id: string, user: Identity | undefined, socket: Socket, membership: Membership, log: Logger, bucket?: TokenBucket) {
+  constructor(id: string, user: Identity | undefined, socket: Socket, owner: ConnectionOwner) {
     this.id = id;
     this.#user = user;
     this.#socket = socket;
-    this.#membership = membership;
-    this.#baseLog = log;
-    this.bucket = bucket;
+    this.#owner = owner;
+  }
+
+  /** The rooms this connection is in. */
+  get rooms(): ReadonlySet<string> {
+    return this.#rooms ?? noRooms;
   }
 
   /** This connection's logger, `child({ connectionId })`; made when first asked for, as most idle connections never log. */
   get log(): Logger {
-    return (this.#log ??= this.#baseLog.child({ connectionId: this.id }));
+    return (this.#log ??= this.#owner.logger.child({ connectionId: this.id }));
   }
 
   get user(): Identity | undefined {
@@ -58,16 +63,46 @@ export class Connection implements Session {
     if (this.#open) this.#socket.send(data, options);
   }
 
+  /** Hands an inbound frame to the hub. */
+  receive(data: Buffer | string, isBinary: boolean): void {
+    this.#owner.receive(this, data, isBinary);
+  }
+
+  /** Tells the hub the socket has closed. */
+  closed(): void {
+    this.#owner.closed(this);
+  }
+
   join(room: string): Promise<void> {
-    return this.#membership.join(this, room);
+    return this.#owner.join(this, room);
   }
 
   leave(room: string): Promise<void> {
-    return this.#membership.leave(this, room);
+    return this.#owner.leave(this, room);
   }
 
   identify(user: Identity): Promise<void> {
-    return this.#membership.identify(this, user);
+    return this.#owner.identify(this, user);
+  }
+
+  /** Records a room; only the registry calls it. Returns whether it is new. */
+  addRoom(room: string): boolean {
+    const rooms = (this.#rooms ??= new Set());
+    if (rooms.has(room)) return false;
+    rooms.add(room);
+    return true;
+  }
+
+  /** Forgets a room; only the registry calls it. Returns whether it was there. */
+  removeRoom(room: string): boolean {
+    return this.#rooms?.delete(room) ?? false;
+  }
+
+  /** Forgets every room; only the registry calls it. Returns the rooms it was in. */
+  clearRooms(): string[] {
+    const rooms = this.#rooms === undefined ? [] : [...this.#rooms];
+    this.#rooms = undefined;
+    return rooms;
   }
 
   close(code: number, reason: string): void {

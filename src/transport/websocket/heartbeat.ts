@@ -1,8 +1,5 @@
 import type { WebSocket, WebSocketServer } from 'ws';
-
-const kAlive = Symbol('switchyard.alive');
-
-type WatchedSocket = WebSocket & { [kAlive]: boolean };
+import { WsSocket } from './ws-socket.js';
 
 /**
  * Finds dead peers. One timer per server, not one per connection: every
@@ -26,9 +23,8 @@ export class Heartbeat {
     this.#timer.unref();
   }
 
-  /** Starts watching a newly accepted socket. */
+  /** Starts watching a newly accepted socket (its {@link WsSocket} keeps the flag). */
   watch(ws: WebSocket): void {
-    (ws as WatchedSocket)[kAlive] = true;
     ws.on('pong', onPong);
   }
 
@@ -40,17 +36,19 @@ export class Heartbeat {
 
 function tick(wss: WebSocketServer): void {
   for (const ws of wss.clients) {
-    const watched = ws as WatchedSocket;
-    if (watched[kAlive] === false) {
-      watched.terminate();
+    const socket = WsSocket.of(ws);
+    if (socket === undefined) continue;
+    if (!socket.alive) {
+      ws.terminate();
       continue;
     }
-    if (watched.readyState !== watched.OPEN) continue;
-    watched[kAlive] = false;
-    watched.ping();
+    if (ws.readyState !== ws.OPEN) continue;
+    socket.alive = false;
+    ws.ping();
   }
 }
 
 function onPong(this: WebSocket): void {
-  (this as WatchedSocket)[kAlive] = true;
+  const socket = WsSocket.of(this);
+  if (socket !== undefined) socket.alive = true;
 }

@@ -3,7 +3,6 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Identity } from '../../commands/identity.js';
-import type { Connection } from '../connection.js';
 import { ConnectionHub } from '../connection-hub.js';
 import { DEFAULT_DRAIN_DEADLINE_MS, type DrainOptions, type Transport, type TransportContext } from '../transport.js';
 import { selectProtocol } from '../../auth/bearer-token.js';
@@ -13,10 +12,6 @@ import { Heartbeat } from './heartbeat.js';
 import { normalizeOrigin, resolveWebSocketOptions, type WebSocketTransportOptions, type ResolvedWebSocketOptions } from './websocket-options.js';
 import { WsSocket } from './ws-socket.js';
 
-const kConnection = Symbol('switchyard.connection');
-const kHub = Symbol('switchyard.hub');
-
-type TaggedSocket = WebSocket & { [kConnection]: Connection; [kHub]: ConnectionHub };
 
 /**
  * Serves the bus over real WebSockets (`ws`): on its own port, or on the
@@ -163,15 +158,18 @@ export class WebSocketTransport implements Transport {
     }
     this.#upgrading--;
     if (!this.#accepting || this.#closing !== undefined || !socket.writable) return void rejectHandshake(socket, 503, 'Service Unavailable');
-    wss.handleUpgrade(request, socket, head, (ws) => this.#accept(ws, user));
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      // ws has its own error handling from here on; ours was only for the authentication window.
+      socket.off('error', ignore);
+      this.#accept(ws, user);
+    });
   }
 
   #accept(ws: WebSocket, user: Identity | undefined): void {
     const hub = this.#hub;
     if (hub === undefined) return void ws.terminate();
-    const tagged = ws as TaggedSocket;
-    tagged[kHub] = hub;
-    tagged[kConnection] = hub.open(new WsSocket(ws, this.#options.maxBufferedBytes, this.#options.closeTimeoutMs), user);
+    const socket = new WsSocket(ws, this.#options);
+    socket.connection = hub.open(socket, user);
     this.#heartbeat?.watch(ws);
     ws.on('message', onMessage);
     ws.on('close', onClose);
@@ -180,18 +178,16 @@ export class WebSocketTransport implements Transport {
 }
 
 function onMessage(this: WebSocket, data: Buffer, isBinary: boolean): void {
-  const socket = this as TaggedSocket;
-  socket[kHub].receive(socket[kConnection], data, isBinary);
+  WsSocket.of(this)?.connection?.receive(data, isBinary);
 }
 
 function onClose(this: WebSocket): void {
-  const socket = this as TaggedSocket;
-  socket[kHub].closed(socket[kConnection]);
+  WsSocket.of(this)?.connection?.closed();
 }
 
 function onError(this: WebSocket, error: Error): void {
   // ws closes the socket itself (1009 for an oversized frame, 1002 for a protocol error).
-  (this as TaggedSocket)[kConnection].log.debug({ err: error }, 'socket error');
+  WsSocket.of(this)?.connection?.log.debug({ err: error }, 'socket error');
 }
 
 function ignore(): void {}

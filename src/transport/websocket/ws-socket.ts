@@ -1,34 +1,56 @@
 import type { WebSocket } from 'ws';
 import { CloseCode } from '../../commands/errors.js';
+import type { Connection } from '../connection.js';
 import type { SendOptions, Socket } from '../socket.js';
 import { Admission, admit } from './backpressure.js';
 
 // ws sends a Buffer as a binary frame unless told otherwise; ours hold UTF-8 text.
 const TEXT = Object.freeze({ binary: false });
 
-/** Adapts a `ws` socket to the {@link Socket} a connection needs, under the backpressure policy. */
+const kSocket = Symbol('switchyard.socket');
+
+/** The backpressure policy every socket of a transport shares. */
+export interface SendPolicy {
+  readonly maxBufferedBytes: number;
+  readonly closeTimeoutMs: number;
+}
+
+/**
+ * Adapts a `ws` socket to the {@link Socket} a connection needs, under the
+ * backpressure policy. It is the one thing tagged onto the `ws` object, and
+ * carries the connection and the heartbeat's flag, so an idle connection
+ * costs as few objects as it can.
+ */
 export class WsSocket implements Socket {
+  /** The connection this socket serves; set once the hub has opened it. */
+  connection: Connection | undefined;
+  /** Whether the peer answered the last heartbeat ping. */
+  alive = true;
   readonly #ws: WebSocket;
-  readonly #maxBufferedBytes: number;
-  readonly #closeTimeoutMs: number;
+  readonly #policy: SendPolicy;
   #overflowed = false;
 
-  constructor(ws: WebSocket, maxBufferedBytes: number, closeTimeoutMs: number) {
+  constructor(ws: WebSocket, policy: SendPolicy) {
     this.#ws = ws;
-    this.#maxBufferedBytes = maxBufferedBytes;
-    this.#closeTimeoutMs = closeTimeoutMs;
+    this.#policy = policy;
+    (ws as WebSocket & { [kSocket]: WsSocket })[kSocket] = this;
+  }
+
+  /** The adapter tagged onto a `ws` socket, if any. */
+  static of(ws: WebSocket): WsSocket | undefined {
+    return (ws as WebSocket & { [kSocket]?: WsSocket })[kSocket];
   }
 
   send(data: string | Buffer, options?: SendOptions): void {
     if (this.#overflowed) return;
     const bytes = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
-    const admission = admit(this.#ws.bufferedAmount, bytes, options?.volatile === true, this.#maxBufferedBytes);
+    const admission = admit(this.#ws.bufferedAmount, bytes, options?.volatile === true, this.#policy.maxBufferedBytes);
     if (admission === Admission.SEND) return void this.#ws.send(data, TEXT);
     if (admission === Admission.DROP) return;
     this.#overflowed = true;
     this.#ws.close(CloseCode.TRY_AGAIN_LATER, 'slow consumer');
     // A peer that does not read will not read the close frame either: cut it once the grace period is over.
-    setTimeout(terminate, this.#closeTimeoutMs, this.#ws).unref();
+    setTimeout(terminate, this.#policy.closeTimeoutMs, this.#ws).unref();
   }
 
   close(code: number, reason: string): void {
