@@ -28,6 +28,7 @@ export interface ListenerOptions {
 
 // The protocol's greeting; its definition lives server-side, where the client cannot import values from.
 const SESSION_CONNECTED = 'session.connected';
+const SESSION_DRAINING = 'session.draining';
 const CLOSE_NORMAL = 1000;
 
 interface PendingRequest {
@@ -77,6 +78,8 @@ export class SwitchyardClient<M = {}> {
   #socket: WebSocketLike | undefined;
   #session: ClientSession | undefined;
   #everOpened = false;
+  /** Set by `session.draining`: how long to wait before reconnecting once this connection closes. */
+  #drainingRetryMs: number | undefined;
   #attempt = 0;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
   #nextId = 0;
@@ -232,6 +235,7 @@ export class SwitchyardClient<M = {}> {
     }
     if (frame.kind === 'event') {
       if (frame.type === SESSION_CONNECTED) this.#opened(frame.payload as ClientSession);
+      if (frame.type === SESSION_DRAINING) this.#drainingRetryMs = retryAfter(frame.payload);
       return this.#emit(frame.type, frame.payload);
     }
     const pending = frame.id === undefined ? undefined : this.#pending.get(frame.id);
@@ -247,6 +251,7 @@ export class SwitchyardClient<M = {}> {
   }
 
   #opened(session: ClientSession): void {
+    this.#drainingRetryMs = undefined;
     this.#session = session;
     this.#attempt = 0;
     const reconnected = this.#everOpened;
@@ -263,7 +268,8 @@ export class SwitchyardClient<M = {}> {
   #transmit(frame: QueuedFrame): void {
     const socket = this.#socket;
     if (this.#state === 'closed') return frame.fail(new ClientError(ClientErrorCode.CLIENT_CLOSED, this.#closeReason));
-    if (this.#state === 'open' && socket !== undefined && socket.readyState === OPEN) {
+    // A draining server refuses new commands: hold them for the next node instead.
+    if (this.#state === 'open' && this.#drainingRetryMs === undefined && socket !== undefined && socket.readyState === OPEN) {
       socket.send(frame.data);
       return frame.sent();
     }
@@ -275,7 +281,7 @@ export class SwitchyardClient<M = {}> {
 
   #flush(): void {
     const socket = this.#socket;
-    while (this.#queue.length > 0 && this.#state === 'open' && socket === this.#socket && socket?.readyState === OPEN) {
+    while (this.#queue.length > 0 && this.#state === 'open' && this.#drainingRetryMs === undefined && socket === this.#socket && socket?.readyState === OPEN) {
       const frame = this.#queue.shift() as QueuedFrame;
       socket.send(frame.data);
       frame.sent();
@@ -298,7 +304,10 @@ export class SwitchyardClient<M = {}> {
     this.#attempt += 1;
     if (this.#attempt > policy.maxAttempts) return this.#shutdown(`gave up reconnecting after ${policy.maxAttempts} attempts`);
     this.#setState('reconnecting');
-    this.#retryTimer = setTimeout(() => this.#connect(), reconnectDelay(policy, this.#attempt));
+    // After session.draining the server chose when this client comes back, spreading a rolling deploy's reconnects.
+    const delay = this.#drainingRetryMs ?? reconnectDelay(policy, this.#attempt);
+    this.#drainingRetryMs = undefined;
+    this.#retryTimer = setTimeout(() => this.#connect(), delay);
   }
 
   #shutdown(reason: string): void {
@@ -353,3 +362,8 @@ function typeOf(ref: string | { readonly type: string }): string {
 }
 
 function noop(): void {}
+
+function retryAfter(payload: unknown): number {
+  const value = (payload as { retryAfterMs?: unknown } | null)?.retryAfterMs;
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : 0;
+}

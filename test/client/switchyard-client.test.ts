@@ -4,7 +4,7 @@ import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { WebSocket } from 'ws';
-import { defineCommand, typed, Switchyard, WebSocketTransport } from '../../src/index.js';
+import { SessionDraining, defineCommand, typed, Switchyard, WebSocketTransport } from '../../src/index.js';
 import {
   ClientError,
   ClientErrorCode,
@@ -135,6 +135,33 @@ describe('SwitchyardClient against a real server', { timeout: 20_000 }, () => {
     } finally {
       await ada.close();
       await server.close();
+    }
+  });
+
+  it('on session.draining holds new commands, reconnects after the delay the server chose, and sends them to the next node', async () => {
+    const Echo = defineCommand('echo', { payload: typed<string>(), result: typed<string>() });
+    const node = async (port: number) => {
+      const app = new Switchyard({ logger }).register(Echo, (text) => text);
+      const transport = await app.listen(new WebSocketTransport({ port, closeTimeoutMs: 100 }));
+      return { app, port: transport.address.port };
+    };
+    const first = await node(0);
+    const errors: unknown[] = [];
+    const client = new SwitchyardClient({ url: `ws://127.0.0.1:${first.port}/ws`, WebSocket, reconnect: { ...fastRetry, maxAttempts: 200 }, onError: (error) => errors.push(error) });
+    await client.ready();
+    const draining = new Promise<number>((resolve) => client.on(SessionDraining, ({ retryAfterMs }) => resolve(retryAfterMs)));
+    const drained = first.app.drain({ deadlineMs: 300 });
+    assert.ok((await draining) < 300);
+    const reply = client.request(Echo, 'held for the next node');
+    assert.equal(client.queued, 1, 'a command issued while draining waits instead of meeting UNAVAILABLE');
+    await drained;
+    const second = await node(first.port);
+    try {
+      assert.equal(await reply, 'held for the next node');
+      assert.deepEqual(errors, []);
+    } finally {
+      await client.close();
+      await second.app.close();
     }
   });
 
