@@ -1,4 +1,4 @@
-import type { WebSocket, WebSocketServer } from 'ws';
+import type { WebSocket } from 'ws';
 import { WsSocket } from './ws-socket.js';
 
 /**
@@ -8,17 +8,15 @@ import { WsSocket } from './ws-socket.js';
  * two intervals, and its `close` event cleans it up everywhere.
  *
  * @example
- * const heartbeat = new Heartbeat(wss, 30_000);
- * wss.on('connection', (ws) => heartbeat.watch(ws));
+ * const heartbeat = new Heartbeat(openSockets, 30_000);
+ * heartbeat.watch(ws);
  * heartbeat.stop();
  */
 export class Heartbeat {
-  readonly #wss: WebSocketServer;
   readonly #timer: NodeJS.Timeout;
 
-  constructor(wss: WebSocketServer, intervalMs: number) {
-    this.#wss = wss;
-    this.#timer = setInterval(tick, intervalMs, this.#wss);
+  constructor(sockets: ReadonlySet<WsSocket>, intervalMs: number) {
+    this.#timer = setInterval(tick, intervalMs, sockets);
     // A heartbeat alone must not keep the process alive.
     this.#timer.unref();
   }
@@ -34,10 +32,9 @@ export class Heartbeat {
   }
 }
 
-function tick(wss: WebSocketServer): void {
-  for (const ws of wss.clients) {
-    const socket = WsSocket.of(ws);
-    if (socket === undefined) continue;
+function tick(sockets: ReadonlySet<WsSocket>): void {
+  for (const socket of sockets) {
+    const ws = socket.ws;
     if (!socket.alive) {
       ws.terminate();
       continue;

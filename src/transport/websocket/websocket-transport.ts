@@ -28,6 +28,7 @@ export class WebSocketTransport implements Transport {
   #server: Server | undefined;
   #ownsServer = false;
   #heartbeat: Heartbeat | undefined;
+  readonly #sockets = new Set<WsSocket>();
   // Upgrades past the checks but still authenticating count against maxConnections too.
   #upgrading = 0;
   #closing: Promise<void> | undefined;
@@ -63,8 +64,8 @@ export class WebSocketTransport implements Transport {
     this.#hub = new ConnectionHub(context);
     const authenticate = this.#options.authenticate;
     if (isJwtAuthenticator(authenticate) && !context.bus.has(SessionReauth.type)) context.bus.register(SessionReauth, reauthHandler(authenticate));
-    this.#wss = new WebSocketServer({ noServer: true, maxPayload: this.#options.maxPayload, perMessageDeflate: false, handleProtocols: selectProtocol });
-    if (this.#options.heartbeatIntervalMs > 0) this.#heartbeat = new Heartbeat(this.#wss, this.#options.heartbeatIntervalMs);
+    this.#wss = new WebSocketServer({ noServer: true, clientTracking: false, maxPayload: this.#options.maxPayload, perMessageDeflate: false, handleProtocols: selectProtocol });
+    if (this.#options.heartbeatIntervalMs > 0) this.#heartbeat = new Heartbeat(this.#sockets, this.#options.heartbeatIntervalMs);
     this.#ownsServer = this.#options.server === undefined;
     const server = this.#options.server ?? createServer(answerUpgradeRequired);
     this.#server = server;
@@ -123,7 +124,7 @@ export class WebSocketTransport implements Transport {
     server.off('upgrade', this.#onUpgrade);
     this.#heartbeat?.stop();
     hub.close();
-    await closeSockets(wss, this.#options.closeTimeoutMs);
+    await closeSockets(this.#sockets, this.#options.closeTimeoutMs);
     await new Promise<void>((resolve) => wss.close(() => resolve()));
     if (this.#ownsServer) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
@@ -168,7 +169,7 @@ export class WebSocketTransport implements Transport {
   #accept(ws: WebSocket, user: Identity | undefined): void {
     const hub = this.#hub;
     if (hub === undefined) return void ws.terminate();
-    const socket = new WsSocket(ws, this.#options);
+    const socket = new WsSocket(ws, this.#options, this.#sockets);
     socket.connection = hub.open(socket, user);
     this.#heartbeat?.watch(ws);
     ws.on('message', onMessage);
@@ -182,7 +183,7 @@ function onMessage(this: WebSocket, data: Buffer, isBinary: boolean): void {
 }
 
 function onClose(this: WebSocket): void {
-  WsSocket.of(this)?.connection?.closed();
+  WsSocket.of(this)?.closed();
 }
 
 function onError(this: WebSocket, error: Error): void {
@@ -210,13 +211,13 @@ function rejectHandshake(socket: Duplex, status: number, reason: string): void {
 }
 
 /** Waits for every socket's close handshake, then cuts the stragglers. */
-async function closeSockets(wss: WebSocketServer, timeoutMs: number): Promise<void> {
-  const open = [...wss.clients];
+async function closeSockets(sockets: ReadonlySet<WsSocket>, timeoutMs: number): Promise<void> {
+  const open = [...sockets].map((socket) => socket.ws);
   if (open.length === 0) return;
   let timer: NodeJS.Timeout | undefined;
   const closed = Promise.all(open.map((ws) => (ws.readyState === ws.CLOSED ? undefined : new Promise((resolve) => ws.once('close', resolve)))));
   const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
   await Promise.race([closed, deadline]);
   clearTimeout(timer);
-  for (const ws of wss.clients) ws.terminate();
+  for (const socket of sockets) socket.ws.terminate();
 }

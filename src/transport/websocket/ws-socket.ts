@@ -19,20 +19,24 @@ export interface SendPolicy {
  * Adapts a `ws` socket to the {@link Socket} a connection needs, under the
  * backpressure policy. It is the one thing tagged onto the `ws` object, and
  * carries the connection and the heartbeat's flag, so an idle connection
- * costs as few objects as it can.
+ * costs as few objects as it can. It keeps itself in its transport's set of
+ * open sockets (ws's own client tracking costs a closure per connection).
  */
 export class WsSocket implements Socket {
   /** The connection this socket serves; set once the hub has opened it. */
   connection: Connection | undefined;
   /** Whether the peer answered the last heartbeat ping. */
   alive = true;
-  readonly #ws: WebSocket;
+  readonly ws: WebSocket;
   readonly #policy: SendPolicy;
+  readonly #open: Set<WsSocket>;
   #overflowed = false;
 
-  constructor(ws: WebSocket, policy: SendPolicy) {
-    this.#ws = ws;
+  constructor(ws: WebSocket, policy: SendPolicy, open: Set<WsSocket>) {
+    this.ws = ws;
     this.#policy = policy;
+    this.#open = open;
+    open.add(this);
     (ws as WebSocket & { [kSocket]: WsSocket })[kSocket] = this;
   }
 
@@ -44,17 +48,23 @@ export class WsSocket implements Socket {
   send(data: string | Buffer, options?: SendOptions): void {
     if (this.#overflowed) return;
     const bytes = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
-    const admission = admit(this.#ws.bufferedAmount, bytes, options?.volatile === true, this.#policy.maxBufferedBytes);
-    if (admission === Admission.SEND) return void this.#ws.send(data, TEXT);
+    const admission = admit(this.ws.bufferedAmount, bytes, options?.volatile === true, this.#policy.maxBufferedBytes);
+    if (admission === Admission.SEND) return void this.ws.send(data, TEXT);
     if (admission === Admission.DROP) return;
     this.#overflowed = true;
-    this.#ws.close(CloseCode.TRY_AGAIN_LATER, 'slow consumer');
+    this.ws.close(CloseCode.TRY_AGAIN_LATER, 'slow consumer');
     // A peer that does not read will not read the close frame either: cut it once the grace period is over.
-    setTimeout(terminate, this.#policy.closeTimeoutMs, this.#ws).unref();
+    setTimeout(terminate, this.#policy.closeTimeoutMs, this.ws).unref();
   }
 
   close(code: number, reason: string): void {
-    this.#ws.close(code, reason);
+    this.ws.close(code, reason);
+  }
+
+  /** Leaves the transport's set of open sockets, and tells the hub; called once `ws` has closed. */
+  closed(): void {
+    this.#open.delete(this);
+    this.connection?.closed();
   }
 }
 
