@@ -1,6 +1,6 @@
-import { CommandError, ErrorCode } from '../../commands/errors.js';
 import type { Reply } from '../../commands/reply.js';
 import type { Codec, DecodedCommand, RejectedFrame } from '../codec.js';
+import { parseJsonText, rejectFrame } from './parse-json-text.js';
 
 /** Longest accepted correlation id, in characters. */
 export const MAX_ID_LENGTH = 128;
@@ -20,26 +20,16 @@ export const jsonCodec: Codec = Object.freeze({
 });
 
 function decode(data: Buffer | string, isBinary: boolean): DecodedCommand | RejectedFrame {
-  if (isBinary) return reject(undefined, 'binary frames are not accepted; send JSON text frames');
-  let frame: unknown;
-  try {
-    frame = JSON.parse(typeof data === 'string' ? data : data.toString('utf8'));
-  } catch {
-    return reject(undefined, 'frame is not valid JSON');
-  }
-  if (typeof frame !== 'object' || frame === null || Array.isArray(frame)) {
-    return reject(undefined, 'frame must be a JSON object');
-  }
+  const parsed = parseJsonText(data, isBinary);
+  if (!('value' in parsed)) return parsed;
+  const frame = parsed.value;
+  if (typeof frame !== 'object' || frame === null || Array.isArray(frame)) return rejectFrame(undefined, 'frame must be a JSON object');
   const { type, id, payload } = frame as { type?: unknown; id?: unknown; payload?: unknown };
   if (id !== undefined && (typeof id !== 'string' || id.length > MAX_ID_LENGTH)) {
-    return reject(undefined, `id must be a string of at most ${MAX_ID_LENGTH} characters`);
+    return rejectFrame(undefined, `id must be a string of at most ${MAX_ID_LENGTH} characters`);
   }
-  if (typeof type !== 'string' || type.length === 0) return reject(id, 'type must be a non-empty string');
+  if (typeof type !== 'string' || type.length === 0) return rejectFrame(id, 'type must be a non-empty string');
   return { ok: true, type, id, payload };
-}
-
-function reject(id: string | undefined, message: string): RejectedFrame {
-  return { ok: false, id, error: new CommandError(ErrorCode.BAD_FRAME, message) };
 }
 
 function encodeReply(reply: Reply): string {

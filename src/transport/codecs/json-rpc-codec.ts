@@ -1,7 +1,8 @@
-import { CommandError, ErrorCode } from '../../commands/errors.js';
+import { ErrorCode } from '../../commands/errors.js';
 import type { Reply, WireError } from '../../commands/reply.js';
 import type { Codec, DecodedCommand, RejectedFrame } from '../codec.js';
 import { MAX_ID_LENGTH } from './json-codec.js';
+import { NOT_JSON, parseJsonText, rejectFrame } from './parse-json-text.js';
 
 /** JSON-RPC 2.0's own error codes, and ours mapped into its server-error range. */
 export const JsonRpcErrorCode = Object.freeze({
@@ -19,8 +20,6 @@ const numericCodes: Readonly<Record<string, number>> = Object.freeze({
   [ErrorCode.INVALID_PAYLOAD]: JsonRpcErrorCode.INVALID_PARAMS,
   [ErrorCode.INTERNAL]: JsonRpcErrorCode.INTERNAL_ERROR,
 });
-
-const NOT_JSON = 'frame is not valid JSON';
 
 // JSON-RPC ids are strings or numbers and must come back as they came; the
 // bus correlates by string, so the codec tags each id with its JSON type.
@@ -47,20 +46,16 @@ export const jsonRpcCodec: Codec = Object.freeze({
 });
 
 function decode(data: Buffer | string, isBinary: boolean): DecodedCommand | RejectedFrame {
-  if (isBinary) return reject(undefined, 'binary frames are not accepted; send JSON text frames');
-  let frame: unknown;
-  try {
-    frame = JSON.parse(typeof data === 'string' ? data : data.toString('utf8'));
-  } catch {
-    return reject(undefined, NOT_JSON);
-  }
-  if (Array.isArray(frame)) return reject(undefined, 'batch requests are not supported; send one request per frame');
-  if (typeof frame !== 'object' || frame === null) return reject(undefined, 'a request must be a JSON object');
+  const parsed = parseJsonText(data, isBinary);
+  if (!('value' in parsed)) return parsed;
+  const frame = parsed.value;
+  if (Array.isArray(frame)) return rejectFrame(undefined, 'batch requests are not supported; send one request per frame');
+  if (typeof frame !== 'object' || frame === null) return rejectFrame(undefined, 'a request must be a JSON object');
   const { jsonrpc, method, params, id } = frame as { jsonrpc?: unknown; method?: unknown; params?: unknown; id?: unknown };
   const tagged = tagId(id);
-  if (tagged === null) return reject(undefined, `id must be a string of at most ${MAX_ID_LENGTH} characters or a number`);
-  if (jsonrpc !== '2.0') return reject(tagged, 'jsonrpc must be "2.0"');
-  if (typeof method !== 'string' || method.length === 0) return reject(tagged, 'method must be a non-empty string');
+  if (tagged === null) return rejectFrame(undefined, `id must be a string of at most ${MAX_ID_LENGTH} characters or a number`);
+  if (jsonrpc !== '2.0') return rejectFrame(tagged, 'jsonrpc must be "2.0"');
+  if (typeof method !== 'string' || method.length === 0) return rejectFrame(tagged, 'method must be a non-empty string');
   return { ok: true, type: method, id: tagged, payload: params };
 }
 
@@ -96,6 +91,3 @@ function untagId(tagged: string): string {
   return tagged.startsWith(NUMBER_ID) ? raw : JSON.stringify(raw);
 }
 
-function reject(id: string | undefined, message: string): RejectedFrame {
-  return { ok: false, id, error: new CommandError(ErrorCode.BAD_FRAME, message) };
-}
