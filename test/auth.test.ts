@@ -3,10 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { exportJWK, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
-import { jwtAuthenticator } from '../src/auth/jwt-authenticator.js';
-import { requires } from '../src/auth/requires.js';
-import { defineCommand } from '../src/commands/define-command.js';
-import { typed } from '../src/commands/typed.js';
+import { defineCommand, jwtAuthenticator, requires, typed } from '../src/index.js';
 import { eventually, serve, TestClient, within } from './support/socket-harness.js';
 
 const SECRET = 'a-test-secret-that-is-long-enough-for-hs256';

@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { typed } from '../src/commands/typed.js';
-import { to } from '../src/events/audience.js';
-import { defineEvent } from '../src/events/define-event.js';
+import { defineEvent, to, typed } from '../src/index.js';
 import { settledMemory } from './support/gc.js';
 import { eventually, serve, TestClient, within } from './support/socket-harness.js';
 

@@ -2,11 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { defer, finalize, type Observable } from 'rxjs';
 import WebSocket from 'ws';
-import { defineCommand } from '../src/commands/define-command.js';
-import { typed } from '../src/commands/typed.js';
-import type { Backplane } from '../src/events/backplane.js';
-import type { EventEnvelope } from '../src/events/event-envelope.js';
-import { MemoryBackplane } from '../src/events/memory-backplane.js';
+import { MemoryBackplane, defineCommand, typed, type Backplane, type EventEnvelope } from '../src/index.js';
 import { settledMemory } from './support/gc.js';
 import { eventually, serve, within } from './support/socket-harness.js';
 

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { defineCommand } from '../src/commands/define-command.js';
-import { typed } from '../src/commands/typed.js';
+import { defineCommand, typed } from '../src/index.js';
 import { eventually, serve, TestClient, within, type Frame } from './support/socket-harness.js';
 
 const Work = defineCommand('work', { payload: typed<number>(), result: typed<number>() });

@@ -2,10 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { z } from 'zod';
-import { defineCommand } from '../src/commands/define-command.js';
-import { typed } from '../src/commands/typed.js';
-import { jsonCodec } from '../src/transport/codecs/json-codec.js';
-import { jsonRpcCodec } from '../src/transport/codecs/json-rpc-codec.js';
+import { defineCommand, jsonCodec, jsonRpcCodec, typed } from '../src/index.js';
 import { inspectPayload } from '../src/transport/inspect-payload.js';
 import { serve, TestClient } from './support/socket-harness.js';
 

@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { defineCommand } from '../src/commands/define-command.js';
-import { typed } from '../src/commands/typed.js';
-import { resolveHubOptions } from '../src/transport/hub-options.js';
+import { defineCommand, resolveHubOptions, typed } from '../src/index.js';
 import { serve, TestClient, within } from './support/socket-harness.js';
 
 const Echo = defineCommand('echo', { payload: typed<unknown>(), result: typed<unknown>() });

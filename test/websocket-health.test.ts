@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { defineCommand } from '../src/commands/define-command.js';
-import { typed } from '../src/commands/typed.js';
-import { WebSocketTransport } from '../src/transport/websocket/websocket-transport.js';
+import { WebSocketTransport, defineCommand, typed } from '../src/index.js';
 import { eventually, serve, TestClient, within } from './support/socket-harness.js';
 
 const Join = defineCommand('room.join', { payload: typed<{ room: string }>() });

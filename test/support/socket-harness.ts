@@ -1,9 +1,6 @@
 import { pino } from 'pino';
 import WebSocket from 'ws';
-import { Switchyard } from '../../src/switchyard.js';
-import type { SwitchyardOptions } from '../../src/switchyard-options.js';
-import { WebSocketTransport } from '../../src/transport/websocket/websocket-transport.js';
-import type { WebSocketTransportOptions } from '../../src/transport/websocket/websocket-options.js';
+import { FrameInbox, Switchyard, WebSocketTransport, type SwitchyardOptions, type WebSocketTransportOptions } from '../../src/index.js';
 
 /** A frame as the test client parsed it. */
 export type Frame = { kind: string; id?: string; type?: string; payload?: unknown; error?: { code: string; message: string; details: unknown[] } };
@@ -36,32 +33,23 @@ export async function eventually(condition: () => boolean | Promise<boolean>, ms
   }
 }
 
-/** A real `ws` client that records frames and can wait for them. */
-export class TestClient {
+/** A real `ws` client that records frames and can wait for them, each wait bounded in time. */
+export class TestClient extends FrameInbox<Frame> {
   readonly ws: WebSocket;
-  readonly frames: Frame[] = [];
   /** Frames received, recorded or not. */
   received = 0;
   /** Set to false to count frames without keeping them (floods). */
   record = true;
   readonly closed: Promise<{ code: number; reason: string }>;
-  #waiters: { match: (frame: Frame) => boolean; resolve: (frame: Frame) => void }[] = [];
   #next = 0;
 
   private constructor(ws: WebSocket) {
+    super();
     this.ws = ws;
     this.closed = new Promise((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
     ws.on('message', (data) => {
       this.received++;
-      if (!this.record) return;
-      const frame = JSON.parse(data.toString()) as Frame;
-      this.frames.push(frame);
-      const waiters = this.#waiters;
-      this.#waiters = [];
-      for (const waiter of waiters) {
-        if (waiter.match(frame)) waiter.resolve(frame);
-        else this.#waiters.push(waiter);
-      }
+      if (this.record) this.push(JSON.parse(data.toString()) as Frame);
     });
   }
 
@@ -116,11 +104,9 @@ export class TestClient {
     return this.waitFor((frame) => frame.kind !== 'event' && frame.id === id, `the reply to ${id}`, ms);
   }
 
-  /** Resolves with the first frame, already received or still to come, that matches. */
-  waitFor(match: (frame: Frame) => boolean, what: string, ms = 5000): Promise<Frame> {
-    const seen = this.frames.find(match);
-    if (seen !== undefined) return Promise.resolve(seen);
-    return within(new Promise((resolve) => this.#waiters.push({ match, resolve })), ms, what);
+  /** Resolves with the first frame, already received or still to come, that matches; rejects after `ms`. */
+  override waitFor(match: (frame: Frame) => boolean, what = 'a matching frame', ms = 5000): Promise<Frame> {
+    return within(super.waitFor(match), ms, what);
   }
 
   /** Closes from the client side and waits for the close to complete. */

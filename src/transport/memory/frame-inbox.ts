@@ -6,9 +6,16 @@ export type ServerFrame =
   | { kind: 'error'; id?: string; error: { code: string; message: string; details: unknown[] } }
   | { kind: 'event'; type: string; payload: unknown };
 
-interface Waiter {
-  readonly match: (frame: ServerFrame) => boolean;
-  readonly resolve: (frame: ServerFrame) => void;
+/** The least a frame type must have for an inbox to sort events out of it. */
+interface AnyFrame {
+  readonly kind: string;
+  readonly type?: string;
+  readonly payload?: unknown;
+}
+
+interface Waiter<F> {
+  readonly match: (frame: F) => boolean;
+  readonly resolve: (frame: F) => void;
 }
 
 /**
@@ -19,10 +26,10 @@ interface Waiter {
  * const message = await bob.nextEvent(ChatMessage);
  * assert.equal(alice.events(ChatMessage).length, 0);
  */
-export class FrameInbox {
+export class FrameInbox<F extends AnyFrame = ServerFrame> {
   /** Every frame received, oldest first. */
-  readonly frames: ServerFrame[] = [];
-  #waiters: Waiter[] = [];
+  readonly frames: F[] = [];
+  #waiters: Waiter<F>[] = [];
 
   /** The payloads of the events of one type received so far. */
   events<E extends EventDefinition>(event: E): EventPayloadOf<E>[] {
@@ -30,7 +37,7 @@ export class FrameInbox {
   }
 
   /** Resolves with the first frame, already received or still to come, that matches. */
-  waitFor(match: (frame: ServerFrame) => boolean): Promise<ServerFrame> {
+  waitFor(match: (frame: F) => boolean): Promise<F> {
     const seen = this.frames.find(match);
     if (seen !== undefined) return Promise.resolve(seen);
     return new Promise((resolve) => this.#waiters.push({ match, resolve }));
@@ -43,7 +50,7 @@ export class FrameInbox {
   }
 
   /** Records a received frame and wakes whoever waits for it. */
-  protected push(frame: ServerFrame): void {
+  protected push(frame: F): void {
     this.frames.push(frame);
     const waiters = this.#waiters;
     this.#waiters = [];
