@@ -1,8 +1,8 @@
 // What a team would hand-write instead of a bus: JSON.parse, a Map of async
 // handlers, a JSON reply carrying the id. Rooms are Sets of sockets, and a
 // publish serializes the event once per recipient, as such loops usually do.
-import { WebSocketServer, type WebSocket } from 'ws';
-import { announce } from './server-kit.js';
+import type { WebSocket } from 'ws';
+import { serveRawWs } from './server-kit.js';
 
 interface Frame {
   type?: unknown;
@@ -38,13 +38,7 @@ const handlers = new Map<string, RawHandler>([
   ],
 ]);
 
-const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
-wss.on('connection', onConnection);
-wss.on('listening', () => {
-  const address = wss.address();
-  if (address === null || typeof address === 'string') throw new Error('expected a TCP address');
-  announce(address.port, () => wss.clients.size);
-});
+serveRawWs(onConnection);
 
 function onConnection(ws: WebSocket): void {
   ws.on('message', onMessage);

@@ -1,3 +1,4 @@
+import { WebSocketServer, type WebSocket } from 'ws';
 import { serveParent } from '../lib/ipc.js';
 
 /** What the runner reads from a server process: its own CPU time and memory. */
@@ -32,4 +33,16 @@ export function announce(port: number, connections: () => number): void {
     { port },
   );
   process.on('SIGTERM', () => process.exit(0));
+}
+
+/** A bare `ws` server on 127.0.0.1 at a free port, announced to the runner once it listens. */
+export function serveRawWs(onConnection: (ws: WebSocket) => void): WebSocketServer {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
+  wss.on('connection', onConnection);
+  wss.on('listening', () => {
+    const address = wss.address();
+    if (address === null || typeof address === 'string') throw new Error('expected a TCP address');
+    announce(address.port, () => wss.clients.size);
+  });
+  return wss;
 }

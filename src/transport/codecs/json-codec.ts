@@ -10,7 +10,7 @@ export const MAX_ID_LENGTH = 128;
  * In: `{"type", "id"?, "payload"}`. Out: `result`, `error` and `event` frames.
  *
  * @example
- * new WebSocketTransport({ port: 8080, codec: jsonCodec });
+ * const app = new Switchyard({ codec: jsonCodec }); // the default
  */
 export const jsonCodec: Codec = Object.freeze({
   name: 'json-v1',
