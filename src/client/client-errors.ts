@@ -5,7 +5,12 @@
  * happened on this side. This file imports nothing, so it runs in browsers.
  */
 
-/** Codes of failures the client raises itself; the server never sends them. */
+/**
+ * Codes of failures the client raises itself; the server never sends them.
+ *
+ * @example
+ * if (error instanceof ClientError && error.code === ClientErrorCode.REQUEST_TIMEOUT) retryLater();
+ */
 export const ClientErrorCode = Object.freeze({
   /** No reply arrived within the request timeout. */
   REQUEST_TIMEOUT: 'REQUEST_TIMEOUT',

@@ -4,7 +4,12 @@
  * `docs/errors.md` documents each code, and a test keeps the two in step.
  */
 
-/** Codes a client can receive in an `error` frame. */
+/**
+ * Codes a client can receive in an `error` frame.
+ *
+ * @example
+ * throw new CommandError(ErrorCode.FORBIDDEN, 'join the room first');
+ */
 export const ErrorCode = Object.freeze({
   /** The frame is not JSON, not an object, or has no usable `type`. */
   BAD_FRAME: 'BAD_FRAME',
@@ -54,7 +59,12 @@ export const CloseCode = Object.freeze({
 /** One of the close codes Switchyard sends. */
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 
-/** Codes for mistakes in how the bus is put together; raised at start-up, never on the wire. */
+/**
+ * Codes for mistakes in how the bus is put together; raised at start-up, never on the wire.
+ *
+ * @example
+ * if (error instanceof SetupError && error.code === SetupErrorCode.DUPLICATE_HANDLER) process.exit(1);
+ */
 export const SetupErrorCode = Object.freeze({
   /** A second handler was registered for a command type. */
   DUPLICATE_HANDLER: 'DUPLICATE_HANDLER',

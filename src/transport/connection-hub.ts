@@ -15,9 +15,6 @@ import type { Socket } from './socket.js';
 import { TokenBucket } from './token-bucket.js';
 import type { TransportContext } from './transport.js';
 
-/** Close code sent to every connection when the server shuts down. */
-export const CLOSE_GOING_AWAY = CloseCode.GOING_AWAY;
-
 const VOLATILE = Object.freeze({ volatile: true });
 
 /** Largest delay Node's timers accept. */
@@ -150,7 +147,7 @@ export class ConnectionHub implements ConnectionOwner {
   close(reason = 'server closing'): void {
     this.#draining = true;
     this.#subscription.unsubscribe();
-    for (const connection of [...this.registry.all()]) connection.close(CLOSE_GOING_AWAY, reason);
+    for (const connection of [...this.registry.all()]) connection.close(CloseCode.GOING_AWAY, reason);
   }
 
   /** An identity with a numeric `exp` claim (seconds, as in a JWT) ends the connection when it passes. */

@@ -2,7 +2,12 @@ import type { Reply } from '../../commands/reply.js';
 import type { Codec, DecodedCommand, RejectedFrame } from '../codec.js';
 import { parseJsonText, rejectFrame } from './parse-json-text.js';
 
-/** Longest accepted correlation id, in characters. */
+/**
+ * Longest accepted correlation id, in characters.
+ *
+ * @example
+ * const id = crypto.randomUUID(); // 36 characters, well within MAX_ID_LENGTH
+ */
 export const MAX_ID_LENGTH = 128;
 
 /**

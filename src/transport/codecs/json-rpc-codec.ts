@@ -4,7 +4,12 @@ import type { Codec, DecodedCommand, RejectedFrame } from '../codec.js';
 import { MAX_ID_LENGTH } from './json-codec.js';
 import { NOT_JSON, parseJsonText, rejectFrame } from './parse-json-text.js';
 
-/** JSON-RPC 2.0's own error codes, and ours mapped into its server-error range. */
+/**
+ * JSON-RPC 2.0's own error codes, and ours mapped into its server-error range.
+ *
+ * @example
+ * if (response.error?.code === JsonRpcErrorCode.INVALID_PARAMS) showIssues(response.error.data.details);
+ */
 export const JsonRpcErrorCode = Object.freeze({
   PARSE_ERROR: -32700,
   INVALID_REQUEST: -32600,

@@ -69,7 +69,13 @@ export class MemoryClient extends FrameInbox {
   }
 }
 
-/** Turns a reply frame into its result, or throws its error as a `CommandError`. */
+/**
+ * Turns a reply frame into its result, or throws its error as a `CommandError`
+ * (exported as `settleReply`, for test clients of your own).
+ *
+ * @example
+ * const result = settleReply(await client.waitFor((frame) => frame.kind !== 'event' && frame.id === '7'));
+ */
 export function settle(frame: ServerFrame): unknown {
   if (frame.kind === 'error') throw new CommandError(frame.error.code, frame.error.message, frame.error.details);
   return frame.kind === 'result' ? frame.payload : undefined;
