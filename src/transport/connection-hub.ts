@@ -81,10 +81,23 @@ export class ConnectionHub implements ConnectionOwner {
       return this.#refuse(connection, decoded.id, new CommandError(ErrorCode.UNAVAILABLE, 'the server is draining; send it again on a new connection'));
     }
     this.#inFlight.begin();
-    this.#context.bus
-      .dispatch({ type: decoded.type, id: decoded.id, payload: decoded.payload, session: connection })
-      .then((reply) => this.#reply(connection, reply), this.#context.reportError)
-      .finally(() => this.#inFlight.end());
+    // One continuation per command (no .finally): this is the hot path.
+    this.#context.bus.dispatch({ type: decoded.type, id: decoded.id, payload: decoded.payload, session: connection }).then(
+      (reply) => {
+        try {
+          this.#reply(connection, reply);
+        } catch (error) {
+          // A throw here would be an unhandled rejection, which ends a Node process.
+          this.#context.reportError(error);
+        } finally {
+          this.#inFlight.end();
+        }
+      },
+      (error: unknown) => {
+        this.#context.reportError(error);
+        this.#inFlight.end();
+      },
+    );
   }
 
   /** Forgets a connection whose socket has closed: indexes, rooms, presence, timers. Idempotent. */
