@@ -47,8 +47,11 @@ export class WsSocket implements Socket {
 
   send(data: string | Buffer, options?: SendOptions): void {
     if (this.#overflowed) return;
-    const bytes = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
-    const admission = admit(this.ws.bufferedAmount, bytes, options?.volatile === true, this.#policy.maxBufferedBytes);
+    const buffered = this.ws.bufferedAmount;
+    // A UTF-16 unit is at most 3 UTF-8 bytes: only a frame near the bound is worth measuring exactly.
+    const bound = typeof data === 'string' ? data.length * 3 : data.length;
+    const bytes = typeof data === 'string' && buffered + bound > this.#policy.maxBufferedBytes ? Buffer.byteLength(data) : bound;
+    const admission = admit(buffered, bytes, options?.volatile === true, this.#policy.maxBufferedBytes);
     if (admission === Admission.SEND) return void this.ws.send(data, TEXT);
     if (admission === Admission.DROP) return;
     this.#overflowed = true;
