@@ -1,4 +1,5 @@
 import type { Identity } from '../commands/identity.js';
+import type { ServerFrame } from '../transport/memory/frame-inbox.js';
 import { ClientError, ClientErrorCode, ServerError } from './client-errors.js';
 import { resolveClientOptions, type ClientOptions, type ResolvedClientOptions } from './client-options.js';
 import type { CommandRef, EventPayloadFor, EventRef, InputFor, ResultFor } from './contract-types.js';
@@ -44,11 +45,6 @@ interface QueuedFrame {
   readonly sent: () => void;
   readonly fail: (error: ClientError) => void;
 }
-
-type ServerFrame =
-  | { kind: 'result'; id: string; payload: unknown }
-  | { kind: 'error'; id?: string; error: { code: string; message: string; details?: unknown[] } }
-  | { kind: 'event'; type: string; payload: unknown };
 
 /**
  * A typed client of a Switchyard server, for browsers (native `WebSocket`)
