@@ -2,12 +2,12 @@ import type { Logger } from 'pino';
 import type { DependencyContainer } from 'tsyringe';
 import type { Backplane } from './events/backplane.js';
 import type { Presence } from './events/presence.js';
-import type { Codec } from './transport/codec.js';
-import type { HubOptions } from './transport/hub-options.js';
+import type { Codec } from './protocol/codec.js';
+import type { HubOptions } from './session/hub-options.js';
 
 /** Options of a {@link Switchyard} application. */
 export interface SwitchyardOptions {
-  /** The pino logger; per-connection and per-command children derive from it. @default pino at `LOG_LEVEL` or 'info' */
+  /** The pino logger; per-connection and per-command children derive from it. Without one, Switchyard logs nothing. @default a disabled logger */
   logger?: Logger;
   /** Where handlers and their dependencies are resolved. @default a child of tsyringe's root container */
   container?: DependencyContainer;

@@ -4,19 +4,19 @@ import { Subject, type Observable, type Subscription } from 'rxjs';
 import { container as rootContainer, type DependencyContainer, type InjectionToken } from 'tsyringe';
 import { CommandBus } from './commands/command-bus.js';
 import type { Handler } from './commands/command-handler.js';
-import type { AnyCommand } from './commands/define-command.js';
+import type { AnyCommand } from './protocol/define-command.js';
 import type { Middleware } from './commands/middleware.js';
 import type { Backplane } from './events/backplane.js';
 import { EventPublisher } from './events/event-publisher.js';
 import { MemoryBackplane } from './events/memory-backplane.js';
 import { MemoryPresence } from './events/memory-presence.js';
 import { Presence } from './events/presence.js';
-import type { ClosedSession } from './events/session-events.js';
+import type { ClosedSession } from './session/closed-session.js';
 import { checkCommandTimeout, type SwitchyardOptions } from './switchyard-options.js';
 import { Tokens } from './tokens.js';
-import type { Codec } from './transport/codec.js';
+import type { Codec } from './protocol/codec.js';
 import { jsonCodec } from './transport/codecs/json-codec.js';
-import { resolveHubOptions, type ResolvedHubOptions } from './transport/hub-options.js';
+import { resolveHubOptions, type ResolvedHubOptions } from './session/hub-options.js';
 import type { DrainOptions, Transport } from './transport/transport.js';
 
 /**
@@ -47,7 +47,7 @@ export class Switchyard {
   constructor(options: SwitchyardOptions = {}) {
     const timeoutMs = checkCommandTimeout(options.commandTimeoutMs);
     this.#limits = resolveHubOptions(options.limits);
-    this.logger = options.logger ?? pino({ level: process.env['LOG_LEVEL'] ?? 'info' });
+    this.logger = options.logger ?? pino({ enabled: false });
     this.container = options.container ?? rootContainer.createChildContainer();
     this.publisher = new EventPublisher();
     this.presence = options.presence ?? new MemoryPresence();

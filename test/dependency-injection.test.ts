@@ -9,22 +9,8 @@ import { describe, it } from 'node:test';
 import type { Logger } from 'pino';
 import { inject, injectable } from 'tsyringe';
 import { z } from 'zod';
-import {
-  EventPublisher,
-  MemoryTransport,
-  SetupError,
-  SetupErrorCode,
-  Switchyard,
-  Tokens,
-  defineCommand,
-  defineEvent,
-  to,
-  typed,
-  type CommandContext,
-  type CommandHandler,
-  type PayloadOf,
-  type ResultOf,
-} from '../src/index.js';
+import { EventPublisher, SetupError, SetupErrorCode, Switchyard, Tokens, defineCommand, defineEvent, to, typed, type CommandContext, type CommandHandler, type PayloadOf, type ResultOf } from '../src/index.js';
+import { MemoryTransport } from '../src/testing.js';
 import { testLogger } from './support/harness.js';
 
 const Greet = defineCommand('greet', { payload: z.object({ name: z.string() }), result: typed<{ greeting: string }>() });

@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Subject, firstValueFrom, toArray } from 'rxjs';
-import { EventPublisher, MemoryTransport, Switchyard, defineEvent, to, typed, type Backplane, type EventEnvelope } from '../src/index.js';
+import { EventPublisher, Switchyard, defineEvent, to, typed, type Backplane, type EventEnvelope } from '../src/index.js';
+import { MemoryTransport } from '../src/testing.js';
 import { testLogger } from './support/harness.js';
 
 const Tick = defineEvent('tick', typed<{ n: number | bigint }>());

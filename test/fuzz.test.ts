@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { z } from 'zod';
 import { defineCommand, jsonCodec, jsonRpcCodec, typed } from '../src/index.js';
-import { inspectPayload } from '../src/transport/inspect-payload.js';
+import { inspectPayload } from '../src/session/inspect-payload.js';
 import { serve, TestClient } from './support/socket-harness.js';
 
 const PURE_RUNS = 5000;

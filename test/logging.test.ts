@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { pino } from 'pino';
-import { MemoryTransport, Switchyard } from '../src/index.js';
+import { Switchyard } from '../src/index.js';
+import { MemoryTransport } from '../src/testing.js';
 import { Boom, Echo, SECRET, registerFixtures } from './support/fixtures.js';
 
 function capture(): { logger: pino.Logger; lines: Array<Record<string, unknown>> } {

@@ -1,7 +1,8 @@
 /** Middleware wraps every handler like an onion, sees the validated payload, and can refuse. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CommandError, ErrorCode, MemoryTransport, Switchyard, type Middleware } from '../src/index.js';
+import { CommandError, ErrorCode, Switchyard, type Middleware } from '../src/index.js';
+import { MemoryTransport } from '../src/testing.js';
 import { Add, Echo, registerFixtures } from './support/fixtures.js';
 import { testLogger } from './support/harness.js';
 

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import type { Identity } from '../commands/identity.js';
+import type { Identity } from '../protocol/identity.js';
 import { bearerToken } from './bearer-token.js';
 
 /** Options of {@link jwtAuthenticator}. Give exactly one of `secret`, `jwksUrl`, `jwks`. */

@@ -1,6 +1,6 @@
-import type { AnyCommand } from '../commands/define-command.js';
-import { CommandError, ErrorCode } from '../commands/errors.js';
-import type { Identity } from '../commands/identity.js';
+import type { AnyCommand } from '../protocol/define-command.js';
+import { CommandError, ErrorCode } from '../protocol/errors.js';
+import type { Identity } from '../protocol/identity.js';
 import type { Middleware, MiddlewareContext } from '../commands/middleware.js';
 
 /** Decides whether an authenticated identity may run a command. */

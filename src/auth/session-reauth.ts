@@ -1,22 +1,8 @@
-import { defineCommand } from '../commands/define-command.js';
-import { CommandError, ErrorCode } from '../commands/errors.js';
+import { CommandError, ErrorCode } from '../protocol/errors.js';
 import type { HandlerFunction } from '../commands/command-handler.js';
-import type { Identity } from '../commands/identity.js';
-import { typed } from '../commands/typed.js';
+import type { Identity } from '../protocol/identity.js';
 import type { JwtAuthenticator } from './jwt-authenticator.js';
-
-/**
- * Refreshes the connection's token in place, with no reconnect. The new
- * identity takes effect on the next command, and its `exp` replaces the old
- * deadline. A token for another user is `FORBIDDEN`; a bad one `UNAUTHORIZED`.
- *
- * @example
- * const { expiresAt } = await client.request(SessionReauth, { token: fresh });
- */
-export const SessionReauth = defineCommand('session.reauth', {
-  payload: typed<{ token: string }>(),
-  result: typed<{ user: Identity; expiresAt: number | null }>(),
-});
+import { SessionReauth } from '../protocol/session-commands.js';
 
 /**
  * The handler of {@link SessionReauth} for an authenticator. The WebSocket

@@ -1,5 +1,5 @@
-import type { AnyCommand, InputOf, ResultOf } from '../commands/define-command.js';
-import type { EventDefinition, EventPayloadOf } from '../events/define-event.js';
+import type { AnyCommand, InputOf, ResultOf } from '../protocol/define-command.js';
+import type { EventDefinition, EventPayloadOf } from '../protocol/define-event.js';
 
 /**
  * Types that read a contract: an object (typically `typeof import('./contract.js')`)

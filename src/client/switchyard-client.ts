@@ -1,5 +1,5 @@
-import type { Identity } from '../commands/identity.js';
-import type { ServerFrame } from '../transport/memory/frame-inbox.js';
+import type { Identity } from '../protocol/identity.js';
+import type { ServerFrame } from '../protocol/frames.js';
 import { ClientError, ClientErrorCode, ServerError } from './client-errors.js';
 import { resolveClientOptions, type ClientOptions, type ResolvedClientOptions } from './client-options.js';
 import type { CommandRef, EventPayloadFor, EventRef, InputFor, ResultFor } from './contract-types.js';

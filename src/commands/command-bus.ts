@@ -1,12 +1,13 @@
 import type { Logger } from 'pino';
 import type { DependencyContainer } from 'tsyringe';
 import type { EventPublisher } from '../events/event-publisher.js';
-import type { AnyCommand, PayloadOf } from './define-command.js';
+import type { AnyCommand, PayloadOf } from '../protocol/define-command.js';
 import type { Handler, HandlerClass, HandlerFunction } from './command-handler.js';
-import { CommandError, ErrorCode, SetupError, SetupErrorCode } from './errors.js';
+import { CommandError, ErrorCode, SetupError, SetupErrorCode } from '../protocol/errors.js';
 import { Invocation } from './invocation.js';
 import type { Middleware, MiddlewareContext } from './middleware.js';
-import type { InboundCommand, Reply } from './reply.js';
+import type { Reply } from '../protocol/frames.js';
+import type { InboundCommand } from './inbound-command.js';
 import { resolveHandler } from './resolve-handler.js';
 import { validatePayload } from './validate-payload.js';
 

@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import type { Audience } from '../events/audience.js';
-import type { EventDefinition, EventPayloadOf } from '../events/define-event.js';
+import type { EventDefinition, EventPayloadOf } from '../protocol/define-event.js';
 import type { PublishOptions } from '../events/publish-options.js';
-import type { Identity } from './identity.js';
+import type { Identity } from '../protocol/identity.js';
 
 /**
  * What a handler knows about the command it runs: who sent it, a logger

@@ -1,4 +1,4 @@
-import type { AnyCommand, PayloadOf, ResultOf } from './define-command.js';
+import type { AnyCommand, PayloadOf, ResultOf } from '../protocol/define-command.js';
 import type { CommandContext } from './command-context.js';
 
 /**

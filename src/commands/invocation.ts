@@ -1,12 +1,12 @@
 import type { Logger } from 'pino';
 import type { Audience } from '../events/audience.js';
-import type { EventDefinition, EventPayloadOf } from '../events/define-event.js';
+import type { EventDefinition, EventPayloadOf } from '../protocol/define-event.js';
 import type { EventPublisher } from '../events/event-publisher.js';
 import type { PublishOptions } from '../events/publish-options.js';
-import type { AnyCommand } from './define-command.js';
-import type { Identity } from './identity.js';
+import type { AnyCommand } from '../protocol/define-command.js';
+import type { Identity } from '../protocol/identity.js';
 import type { MiddlewareContext } from './middleware.js';
-import type { InboundCommand } from './reply.js';
+import type { InboundCommand } from './inbound-command.js';
 
 /**
  * One command's run: the context handlers and middleware see. The child

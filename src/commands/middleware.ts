@@ -1,4 +1,4 @@
-import type { AnyCommand } from './define-command.js';
+import type { AnyCommand } from '../protocol/define-command.js';
 import type { CommandContext } from './command-context.js';
 
 /** What middleware sees: the handler's context plus the command and its validated payload. */

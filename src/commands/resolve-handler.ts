@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import type { DependencyContainer } from 'tsyringe';
-import type { AnyCommand } from './define-command.js';
+import type { AnyCommand } from '../protocol/define-command.js';
 import type { CommandHandler, HandlerClass } from './command-handler.js';
-import { SetupError, SetupErrorCode } from './errors.js';
+import { SetupError, SetupErrorCode } from '../protocol/errors.js';
 
 // tsyringe's metadata key for @inject() tokens, per parameter index.
 const INJECTION_TOKENS = 'injectionTokens';

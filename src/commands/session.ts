@@ -1,4 +1,4 @@
-import type { Identity } from './identity.js';
+import type { Identity } from '../protocol/identity.js';
 
 /**
  * The connection a command came from, as the bus sees it. Transports

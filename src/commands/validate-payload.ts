@@ -1,5 +1,5 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
-import { CommandError, ErrorCode, type ErrorDetail } from './errors.js';
+import { CommandError, ErrorCode, type ErrorDetail } from '../protocol/errors.js';
 
 /**
  * Validates a payload against a Standard Schema. Synchronous schemas stay

@@ -1,6 +1,6 @@
 import { Subject, type Observable } from 'rxjs';
 import type { Audience } from './audience.js';
-import type { EventDefinition, EventPayloadOf } from './define-event.js';
+import type { EventDefinition, EventPayloadOf } from '../protocol/define-event.js';
 import type { EventEnvelope } from './event-envelope.js';
 import type { PublishOptions } from './publish-options.js';
 

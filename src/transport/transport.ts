@@ -1,27 +1,7 @@
-import type { Logger } from 'pino';
-import type { Observable } from 'rxjs';
-import type { CommandBus } from '../commands/command-bus.js';
-import type { EventEnvelope } from '../events/event-envelope.js';
-import type { ClosedSession } from '../events/session-events.js';
-import type { Presence } from '../events/presence.js';
-import type { Codec } from './codec.js';
-import type { ResolvedHubOptions } from './hub-options.js';
+import type { HubContext } from '../session/hub-context.js';
 
-/** What a transport gets from the application when it starts. */
-export interface TransportContext {
-  readonly bus: CommandBus;
-  /** Events this node must deliver to its local connections. */
-  readonly deliveries: Observable<EventEnvelope>;
-  readonly presence: Presence;
-  readonly codec: Codec;
-  readonly logger: Logger;
-  /** Reports a failure that must not tear anything down (a failed delivery, say). */
-  readonly reportError: (error: unknown) => void;
-  /** Tells the application a connection has closed and left its rooms. */
-  readonly sessionClosed?: (session: ClosedSession) => void;
-  /** Per-connection limits every transport enforces. @default resolveHubOptions() */
-  readonly limits?: ResolvedHubOptions;
-}
+/** What a transport gets from the application when it starts: what its connection hub needs. */
+export type TransportContext = HubContext;
 
 /**
  * How long a drain waits for running commands unless told otherwise, in ms.

@@ -1,17 +1,6 @@
 import { pino } from 'pino';
-import {
-  MemoryTransport,
-  Switchyard,
-  WebSocketTransport,
-  type AnyCommand,
-  type EventDefinition,
-  type EventPayloadOf,
-  type Identity,
-  type InputOf,
-  type ResultOf,
-  type ServerFrame,
-  type SwitchyardOptions,
-} from '../../src/index.js';
+import { Switchyard, WebSocketTransport, type AnyCommand, type EventDefinition, type EventPayloadOf, type Identity, type InputOf, type ResultOf, type ServerFrame, type SwitchyardOptions } from '../../src/index.js';
+import { MemoryTransport } from '../../src/testing.js';
 import { WsTestClient } from './ws-test-client.js';
 
 /** What the behaviour suite needs from a client, whatever carries its frames. */

@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import WebSocket from 'ws';
-import { FrameInbox, Switchyard, WebSocketTransport, type SwitchyardOptions, type WebSocketTransportOptions } from '../../src/index.js';
+import { Switchyard, WebSocketTransport, type SwitchyardOptions, type WebSocketTransportOptions } from '../../src/index.js';
+import { FrameInbox } from '../../src/testing.js';
 
 /** A frame as the test client parsed it. */
 export type Frame = { kind: string; id?: string; type?: string; payload?: unknown; error?: { code: string; message: string; details: unknown[] } };

@@ -1,5 +1,6 @@
 import { WebSocket } from 'ws';
-import { FrameInbox, settleReply, type AnyCommand, type InputOf, type ResultOf, type ServerFrame } from '../../src/index.js';
+import { type AnyCommand, type InputOf, type ResultOf, type ServerFrame } from '../../src/index.js';
+import { FrameInbox, settleReply } from '../../src/testing.js';
 
 /**
  * A real `ws` client with the same surface as the memory transport's client,

@@ -27,7 +27,7 @@ export interface RedisScaleOutOptions {
   presenceTtlMs?: number;
   /** Longest wait between two reconnection attempts, in ms. @default 2000 */
   reconnectMaxDelayMs?: number;
-  /** Where outages and recoveries are logged (once each, never per event). @default pino at `LOG_LEVEL` or 'info' */
+  /** Where outages and recoveries are logged (once each, never per event). Without one, nothing is logged. @default a disabled logger */
   logger?: Logger;
 }
 
@@ -69,7 +69,7 @@ export function resolveRedisOptions(options: RedisScaleOutOptions): ResolvedRedi
     heartbeatMs: options.heartbeatMs ?? defaults.heartbeatMs,
     presenceTtlMs: options.presenceTtlMs ?? defaults.presenceTtlMs,
     reconnectMaxDelayMs: options.reconnectMaxDelayMs ?? defaults.reconnectMaxDelayMs,
-    logger: options.logger ?? pino({ level: process.env['LOG_LEVEL'] ?? 'info' }),
+    logger: options.logger ?? pino({ enabled: false }),
   };
   if (resolved.nodeId.length === 0) throw new TypeError('"nodeId" must be a non-empty string');
   if (!Number.isInteger(resolved.heartbeatMs) || resolved.heartbeatMs < 10) throw new RangeError('"heartbeatMs" must be an integer of at least 10');

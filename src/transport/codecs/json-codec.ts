@@ -1,5 +1,5 @@
-import type { Reply } from '../../commands/reply.js';
-import type { Codec, DecodedCommand, RejectedFrame } from '../codec.js';
+import type { Reply } from '../../protocol/frames.js';
+import type { Codec, DecodedCommand, RejectedFrame } from '../../protocol/codec.js';
 import { parseJsonText, rejectFrame } from './parse-json-text.js';
 
 /**

@@ -1,6 +1,6 @@
-import { ErrorCode } from '../../commands/errors.js';
-import type { Reply, WireError } from '../../commands/reply.js';
-import type { Codec, DecodedCommand, RejectedFrame } from '../codec.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import type { Reply, WireError } from '../../protocol/frames.js';
+import type { Codec, DecodedCommand, RejectedFrame } from '../../protocol/codec.js';
 import { MAX_ID_LENGTH } from './json-codec.js';
 import { NOT_JSON, parseJsonText, rejectFrame } from './parse-json-text.js';
 

@@ -1,5 +1,5 @@
-import { CommandError, ErrorCode } from '../../commands/errors.js';
-import type { RejectedFrame } from '../codec.js';
+import { CommandError, ErrorCode } from '../../protocol/errors.js';
+import type { RejectedFrame } from '../../protocol/codec.js';
 
 /** What the JSON codecs say of a frame that is not JSON text. */
 export const NOT_JSON = 'frame is not valid JSON';

@@ -1,10 +1,5 @@
-import type { EventDefinition, EventPayloadOf } from '../../events/define-event.js';
-
-/** A frame as a client receives it, parsed. */
-export type ServerFrame =
-  | { kind: 'result'; id: string; payload: unknown }
-  | { kind: 'error'; id?: string; error: { code: string; message: string; details: unknown[] } }
-  | { kind: 'event'; type: string; payload: unknown };
+import type { EventDefinition, EventPayloadOf } from '../../protocol/define-event.js';
+import type { ServerFrame } from '../../protocol/frames.js';
 
 /** The least a frame type must have for an inbox to sort events out of it. */
 interface AnyFrame {

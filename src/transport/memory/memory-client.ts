@@ -1,10 +1,11 @@
-import { CommandError } from '../../commands/errors.js';
-import type { AnyCommand, InputOf, ResultOf } from '../../commands/define-command.js';
-import type { Identity } from '../../commands/identity.js';
-import type { Connection } from '../connection.js';
-import type { ConnectionHub } from '../connection-hub.js';
-import type { Socket } from '../socket.js';
-import { FrameInbox, type ServerFrame } from './frame-inbox.js';
+import { CommandError } from '../../protocol/errors.js';
+import type { AnyCommand, InputOf, ResultOf } from '../../protocol/define-command.js';
+import type { Identity } from '../../protocol/identity.js';
+import type { Connection } from '../../session/connection.js';
+import type { ConnectionHub } from '../../session/connection-hub.js';
+import type { Socket } from '../../session/socket.js';
+import type { ServerFrame } from '../../protocol/frames.js';
+import { FrameInbox } from './frame-inbox.js';
 
 /**
  * A fake client of the {@link MemoryTransport}: it sends frames through the

@@ -1,5 +1,5 @@
-import type { Identity } from '../../commands/identity.js';
-import { ConnectionHub } from '../connection-hub.js';
+import type { Identity } from '../../protocol/identity.js';
+import { ConnectionHub } from '../../session/connection-hub.js';
 import { DEFAULT_DRAIN_DEADLINE_MS, type DrainOptions, type Transport, type TransportContext } from '../transport.js';
 import { MemoryClient } from './memory-client.js';
 

@@ -1,5 +1,5 @@
 import type { IncomingMessage, Server } from 'node:http';
-import type { Identity } from '../../commands/identity.js';
+import type { Identity } from '../../protocol/identity.js';
 
 /** Options of the WebSocket transport. */
 export interface WebSocketTransportOptions {

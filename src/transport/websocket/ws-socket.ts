@@ -1,7 +1,7 @@
 import type { WebSocket } from 'ws';
-import { CloseCode } from '../../commands/errors.js';
-import type { Connection } from '../connection.js';
-import type { SendOptions, Socket } from '../socket.js';
+import { CloseCode } from '../../protocol/errors.js';
+import type { Connection } from '../../session/connection.js';
+import type { SendOptions, Socket } from '../../session/socket.js';
 import { Admission, admit } from './backpressure.js';
 
 // ws sends a Buffer as a binary frame unless told otherwise; ours hold UTF-8 text.

@@ -1,11 +1,11 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Subscription } from 'rxjs';
-import type { Identity } from '../commands/identity.js';
-import { CloseCode, CommandError, ErrorCode } from '../commands/errors.js';
-import type { Reply } from '../commands/reply.js';
+import type { Identity } from '../protocol/identity.js';
+import { CloseCode, CommandError, ErrorCode } from '../protocol/errors.js';
+import type { Reply } from '../protocol/frames.js';
 import type { EventEnvelope } from '../events/event-envelope.js';
-import { SessionConnected, SessionDraining } from '../events/session-events.js';
+import { SessionConnected, SessionDraining } from '../protocol/session-events.js';
 import { Connection, type ConnectionOwner } from './connection.js';
 import { ConnectionRegistry } from './connection-registry.js';
 import { resolveHubOptions, type ResolvedHubOptions } from './hub-options.js';
@@ -13,7 +13,7 @@ import { InFlight } from './in-flight.js';
 import { inspectPayload } from './inspect-payload.js';
 import type { Socket } from './socket.js';
 import { TokenBucket } from './token-bucket.js';
-import type { TransportContext } from './transport.js';
+import type { HubContext } from './hub-context.js';
 
 const VOLATILE = Object.freeze({ volatile: true });
 
@@ -31,7 +31,7 @@ export class ConnectionHub implements ConnectionOwner {
   readonly registry = new ConnectionRegistry();
   /** The transport's logger; each connection derives its child from it. */
   readonly logger: Logger;
-  readonly #context: TransportContext;
+  readonly #context: HubContext;
   readonly #limits: ResolvedHubOptions;
   readonly #subscription: Subscription;
   readonly #inFlight = new InFlight();
@@ -42,7 +42,7 @@ export class ConnectionHub implements ConnectionOwner {
   #sequence = 0;
   #draining = false;
 
-  constructor(context: TransportContext) {
+  constructor(context: HubContext) {
     this.#context = context;
     this.logger = context.logger;
     this.#limits = context.limits ?? resolveHubOptions();

@@ -1,5 +1,5 @@
-import type { CommandError } from '../commands/errors.js';
-import type { Reply } from '../commands/reply.js';
+import type { CommandError } from './errors.js';
+import type { Reply } from './frames.js';
 
 /** A frame the codec understood as a command. */
 export interface DecodedCommand {

@@ -68,8 +68,16 @@ export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 export const SetupErrorCode = Object.freeze({
   /** A second handler was registered for a command type. */
   DUPLICATE_HANDLER: 'DUPLICATE_HANDLER',
-  /** The container could not build a handler class. */
+  /** The container could not build a handler class, or a dependency it needs is not registered. */
   HANDLER_RESOLUTION: 'HANDLER_RESOLUTION',
+  /** What was registered as a handler is neither a function nor a class with an `execute` method. */
+  INVALID_HANDLER: 'INVALID_HANDLER',
+  /** A transport, or an application, was started twice. */
+  ALREADY_STARTED: 'ALREADY_STARTED',
+  /** Something that needs a running transport was asked of one that has not started (or has closed). */
+  NOT_STARTED: 'NOT_STARTED',
+  /** The application is closed: it serves no new transport. */
+  CLOSED: 'CLOSED',
 } as const);
 
 /** One of the set-up error codes. */

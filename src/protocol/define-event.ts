@@ -1,5 +1,5 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
-import type { Typed } from '../commands/typed.js';
+import type { Typed } from './typed.js';
 
 declare const payload: unique symbol;
 

@@ -1,5 +1,5 @@
-import type { Identity } from '../commands/identity.js';
-import { typed } from '../commands/typed.js';
+import type { Identity } from './identity.js';
+import { typed } from './typed.js';
 import { defineEvent } from './define-event.js';
 
 /**
@@ -22,10 +22,3 @@ export const SessionConnected = defineEvent('session.connected', typed<{ connect
  */
 export const SessionDraining = defineEvent('session.draining', typed<{ retryAfterMs: number }>());
 
-/** A connection that has closed, as `onSessionClosed` listeners see it. */
-export interface ClosedSession {
-  readonly connectionId: string;
-  readonly user: Identity | undefined;
-  /** The rooms it was in when it closed; it has left them all. */
-  readonly rooms: readonly string[];
-}

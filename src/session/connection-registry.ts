@@ -1,4 +1,4 @@
-import type { Identity } from '../commands/identity.js';
+import type { Identity } from '../protocol/identity.js';
 import type { Audience } from '../events/audience.js';
 import type { Connection } from './connection.js';
 

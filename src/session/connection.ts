@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Identity } from '../commands/identity.js';
+import type { Identity } from '../protocol/identity.js';
 import type { Session } from '../commands/session.js';
 import type { SendOptions, Socket } from './socket.js';
 import type { TokenBucket } from './token-bucket.js';

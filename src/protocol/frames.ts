@@ -1,13 +1,7 @@
-import type { Session } from './session.js';
-
-/** A decoded command on its way to its handler. */
-export interface InboundCommand {
-  readonly type: string;
-  /** Correlation id; `undefined` for fire-and-forget. */
-  readonly id: string | undefined;
-  readonly payload: unknown;
-  readonly session: Session;
-}
+/**
+ * The frames of wire protocol v1, as values. Codecs turn them into bytes;
+ * the typed client reads them back. Nothing here depends on Node.
+ */
 
 /** An error as the client sees it: stable code, message for people, details. */
 export interface WireError {
@@ -32,3 +26,19 @@ export interface ErrorReply {
 
 /** What the bus answers a command with. */
 export type Reply = ResultReply | ErrorReply;
+
+/** An event as the client sees it. */
+export interface EventFrame {
+  readonly kind: 'event';
+  readonly type: string;
+  readonly payload: unknown;
+}
+
+/**
+ * A frame as a client receives it, parsed: the one reply to a command, or an event.
+ *
+ * @example
+ * const frame = JSON.parse(text) as ServerFrame;
+ * if (frame.kind === 'event') show(frame.type, frame.payload);
+ */
+export type ServerFrame = ResultReply | ErrorReply | EventFrame;

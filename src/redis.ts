@@ -1,0 +1,9 @@
+/**
+ * `switchyard/redis`: the backplane and presence on Redis, for more than one
+ * node. The only entry that loads `ioredis`.
+ */
+export { RedisBackplane } from './events/redis/redis-backplane.js';
+export { RedisPresence } from './events/redis/redis-presence.js';
+export type { RedisScaleOutOptions } from './events/redis/redis-options.js';
+export { createRedisScaleOut, scaleOutFromEnv } from './events/redis/redis-scale-out.js';
+export type { RedisScaleOut, ScaleOut } from './events/redis/redis-scale-out.js';

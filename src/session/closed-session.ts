@@ -1,0 +1,9 @@
+import type { Identity } from '../protocol/identity.js';
+
+/** A connection that has closed, as `onSessionClosed` listeners see it. */
+export interface ClosedSession {
+  readonly connectionId: string;
+  readonly user: Identity | undefined;
+  /** The rooms it was in when it closed; it has left them all. */
+  readonly rooms: readonly string[];
+}

@@ -1,0 +1,24 @@
+import type { Logger } from 'pino';
+import type { Observable } from 'rxjs';
+import type { CommandBus } from '../commands/command-bus.js';
+import type { EventEnvelope } from '../events/event-envelope.js';
+import type { ClosedSession } from './closed-session.js';
+import type { Presence } from '../events/presence.js';
+import type { Codec } from '../protocol/codec.js';
+import type { ResolvedHubOptions } from './hub-options.js';
+
+/** What a connection hub needs from the application: the bus, the event stream, presence, the codec, the limits. */
+export interface HubContext {
+  readonly bus: CommandBus;
+  /** Events this node must deliver to its local connections. */
+  readonly deliveries: Observable<EventEnvelope>;
+  readonly presence: Presence;
+  readonly codec: Codec;
+  readonly logger: Logger;
+  /** Reports a failure that must not tear anything down (a failed delivery, say). */
+  readonly reportError: (error: unknown) => void;
+  /** Tells the application a connection has closed and left its rooms. */
+  readonly sessionClosed?: (session: ClosedSession) => void;
+  /** Per-connection limits every transport enforces. @default resolveHubOptions() */
+  readonly limits?: ResolvedHubOptions;
+}
