@@ -4,7 +4,8 @@
  * gets the same types.
  */
 import { z } from 'zod';
-import { defineCommand, defineEvent, typed, type PresenceEntry } from '../src/index.js';
+import { defineCommand, defineEvent, typed } from '../src/contract.js';
+import type { PresenceEntry } from '../src/index.js';
 import type { Cart } from './cart/cart.js';
 
 const roomName = z.string().trim().min(1).max(64);
