@@ -2,9 +2,9 @@
 export const DEFAULT_ROOM_CAPACITY = 100;
 
 /**
- * The room size limit, as an injectable value. A class rather than a token,
- * so a handler built in a container that never registered it (a test, the
- * README's example) still gets the default instead of failing to resolve.
+ * The room size limit, as an injectable value. Like any service, register it
+ * before the handlers that take it; `registerSingleton(RoomCapacity)` gives
+ * the default.
  *
  * @example
  * app.container.registerInstance(RoomCapacity, new RoomCapacity(10));

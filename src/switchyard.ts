@@ -85,8 +85,12 @@ export class Switchyard {
     return this;
   }
 
-  /** Adds a middleware layer around every handler; the first added is the outermost. */
-  use(middleware: Middleware): this {
+  /**
+   * Adds middleware around every handler: one layer, or several (as
+   * `requires()` returns). Layers marked `runsBeforeValidation` run before the
+   * payload is validated; within each phase, the first added is the outermost.
+   */
+  use(middleware: Middleware | readonly Middleware[]): this {
     this.bus.use(middleware);
     return this;
   }

@@ -41,6 +41,7 @@ class GreetHandler implements CommandHandler<typeof Greet> {
 describe('dependency injection', () => {
   it('builds a handler class with the publisher, the logger and the application’s own services', async () => {
     const app = new Switchyard({ logger: testLogger() });
+    app.container.registerSingleton(Greeter);
     app.register(Greet, GreetHandler);
     const memory = await app.listen(new MemoryTransport());
     const client = memory.connect();
@@ -60,7 +61,9 @@ describe('dependency injection', () => {
         return { greeting: this.greeter.greet(name) };
       }
     }
-    const app = new Switchyard({ logger: testLogger() }).register(Greet, Counting);
+    const app = new Switchyard({ logger: testLogger() });
+    app.container.registerSingleton(Greeter);
+    app.register(Greet, Counting);
     const client = (await app.listen(new MemoryTransport())).connect();
     await Promise.all([client.request(Greet, { name: 'a' }), client.request(Greet, { name: 'b' })]);
     assert.equal(built, 1);
@@ -102,8 +105,54 @@ describe('dependency injection', () => {
     );
   });
 
+  it('names the likely causes when tsyringe knows nothing of a class: no @injectable(), or a second copy of tsyringe (regression: a bare "TypeInfo not known")', () => {
+    // Parameter decorators alone make tsc emit metadata, but only @injectable() tells tsyringe about the class;
+    // a class decorated by another copy of tsyringe looks exactly like this to the container.
+    class NotInjectable implements CommandHandler<typeof Greet> {
+      constructor(@inject(Tokens.Logger) readonly log: Logger) {}
+      execute({ name }: PayloadOf<typeof Greet>): ResultOf<typeof Greet> {
+        return { greeting: name };
+      }
+    }
+    const app = new Switchyard({ logger: testLogger() });
+    assert.throws(
+      () => app.register(Greet, NotInjectable),
+      (error: unknown) => {
+        assert.ok(error instanceof SetupError && error.code === SetupErrorCode.HANDLER_RESOLUTION, String(error));
+        for (const phrase of ['NotInjectable', '"greet"', '@injectable()', 'npm ls tsyringe', 'peer dependency', '@inject(token)']) {
+          assert.ok(error.message.includes(phrase), `"${phrase}" missing from: ${error.message}`);
+        }
+        return true;
+      },
+    );
+  });
+
+  it('refuses a constructor parameter typed as an interface, which metadata records as Object, and says to inject it by token', () => {
+    interface Clock {
+      now(): number;
+    }
+    @injectable()
+    class NeedsClock implements CommandHandler<typeof Greet> {
+      constructor(readonly clock: Clock) {}
+      execute(): ResultOf<typeof Greet> {
+        return { greeting: String(this.clock.now()) };
+      }
+    }
+    const app = new Switchyard({ logger: testLogger() });
+    assert.throws(
+      () => app.register(Greet, NeedsClock),
+      (error: unknown) => {
+        assert.ok(error instanceof SetupError && error.code === SetupErrorCode.HANDLER_RESOLUTION, String(error));
+        for (const phrase of ['NeedsClock', 'parameter #0', '@inject(token)']) assert.ok(error.message.includes(phrase), `"${phrase}" missing from: ${error.message}`);
+        return true;
+      },
+    );
+  });
+
   it('refuses a second handler for the same command at registration', () => {
-    const app = new Switchyard({ logger: testLogger() }).register(Greet, GreetHandler);
+    const app = new Switchyard({ logger: testLogger() });
+    app.container.registerSingleton(Greeter);
+    app.register(Greet, GreetHandler);
     assert.throws(
       () => app.register(Greet, ({ name }) => ({ greeting: name })),
       (error: unknown) => error instanceof SetupError && error.code === SetupErrorCode.DUPLICATE_HANDLER && error.message.includes('"greet"'),

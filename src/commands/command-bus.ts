@@ -4,10 +4,11 @@ import type { EventPublisher } from '../events/event-publisher.js';
 import type { AnyCommand, PayloadOf } from '../protocol/define-command.js';
 import type { Handler, HandlerClass, HandlerFunction } from './command-handler.js';
 import { CommandError, ErrorCode, SetupError, SetupErrorCode } from '../protocol/errors.js';
-import { Invocation } from './invocation.js';
+import { abortInvocation, enterHandler, Invocation, reachedHandler, setPayload } from './invocation.js';
 import type { Middleware, MiddlewareContext } from './middleware.js';
 import type { Reply } from '../protocol/frames.js';
 import type { InboundCommand } from './inbound-command.js';
+import { isHandlerClass } from './is-handler-class.js';
 import { resolveHandler } from './resolve-handler.js';
 import { validatePayload } from './validate-payload.js';
 
@@ -27,8 +28,9 @@ interface Route {
 
 /**
  * Turns decoded commands into exactly one reply each: looks the handler up in
- * a `Map` by type, validates the payload, runs the middleware onion and the
- * handler under a timeout, and maps every outcome to a result or a coded error.
+ * a `Map` by type, runs the middleware onion (the layers marked
+ * `runsBeforeValidation`, payload validation, the other layers, the handler)
+ * under a timeout, and maps every outcome to a result or a coded error.
  *
  * @example
  * bus.register(Echo, (payload) => payload);
@@ -36,7 +38,9 @@ interface Route {
  */
 export class CommandBus {
   readonly #routes = new Map<string, Route>();
-  readonly #middleware: Middleware[] = [];
+  // Replaced, never mutated, so a command in flight keeps the layers it started with.
+  #beforeValidation: readonly Middleware[] = [];
+  #afterValidation: readonly Middleware[] = [];
   readonly #deps: CommandBusDeps;
 
   constructor(deps: CommandBusDeps) {
@@ -56,10 +60,22 @@ export class CommandBus {
     return this;
   }
 
-  /** Adds a middleware layer; the first added is the outermost. */
-  use(middleware: Middleware): this {
-    if (typeof middleware !== 'function') throw new TypeError('middleware must be a function');
-    this.#middleware.push(middleware);
+  /**
+   * Adds middleware layers: one, or several at once (as `requires()` returns).
+   * Those marked `runsBeforeValidation` run before the payload is validated;
+   * within each phase, the first added is the outermost.
+   */
+  use(middleware: Middleware | readonly Middleware[]): this {
+    const layers: readonly Middleware[] = Array.isArray(middleware) ? middleware : [middleware as Middleware];
+    for (const layer of layers) {
+      if (typeof layer !== 'function') throw new TypeError('middleware must be a function');
+      const early = layer.runsBeforeValidation;
+      if (early !== undefined && typeof early !== 'boolean') throw new TypeError('"runsBeforeValidation" must be a boolean');
+    }
+    for (const layer of layers) {
+      if (layer.runsBeforeValidation === true) this.#beforeValidation = [...this.#beforeValidation, layer];
+      else this.#afterValidation = [...this.#afterValidation, layer];
+    }
     return this;
   }
 
@@ -90,37 +106,34 @@ export class CommandBus {
     }
   }
 
-  /** Validates, then runs the middleware and the handler; stays synchronous as long as they do. */
+  /** Without middleware, validates and runs the handler, synchronously as long as the schema and the handler are. */
   #run(route: Route, ctx: Invocation): unknown {
-    const schema = route.command.schema;
-    if (schema !== undefined) {
-      const validated = validatePayload(schema, ctx.payload);
-      if (validated instanceof Promise) {
-        return validated.then((payload: unknown) => {
-          ctx.payload = payload;
-          return this.#invoke(route, ctx);
-        });
-      }
-      ctx.payload = validated;
-    }
-    return this.#invoke(route, ctx);
+    if (this.#beforeValidation.length === 0 && this.#afterValidation.length === 0) return validateThen(route, ctx, handle);
+    return this.#onion(route, ctx);
   }
 
-  #invoke(route: Route, ctx: Invocation): unknown {
-    const layers = this.#middleware;
-    if (layers.length === 0) {
-      ctx.reachedHandler = true;
-      return route.run(ctx.payload, ctx);
-    }
-    const next = async (index: number): Promise<unknown> => {
-      const layer = layers[index];
-      if (layer === undefined) {
-        ctx.reachedHandler = true;
-        return route.run(ctx.payload, ctx);
-      }
-      return layer(ctx, () => next(index + 1));
+  /**
+   * The layers before validation, validation, the layers after it, then the
+   * handler, as one chain of steps. Like koa-compose, a step is entered at
+   * most once: a second `next()` from a layer rejects instead of running the
+   * rest of the chain (and the handler) again.
+   */
+  #onion(route: Route, ctx: Invocation): Promise<unknown> {
+    const early = this.#beforeValidation;
+    const late = this.#afterValidation;
+    const validation = early.length;
+    const handler = validation + 1 + late.length;
+    let entered = -1;
+    const step = async (index: number): Promise<unknown> => {
+      if (index <= entered) throw new Error(`a middleware of "${ctx.type}" called next() more than once`);
+      entered = index;
+      const next = (): Promise<unknown> => step(index + 1);
+      if (index < validation) return (early[index] as Middleware)(ctx, next);
+      if (index === validation) return validateThen(route, ctx, next);
+      if (index < handler) return (late[index - validation - 1] as Middleware)(ctx, next);
+      return handle(route, ctx);
     };
-    return next(0);
+    return step(0);
   }
 
   #withTimeout(work: Promise<unknown>, ctx: Invocation): Promise<unknown> {
@@ -128,7 +141,7 @@ export class CommandBus {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         const error = new CommandError(ErrorCode.TIMEOUT, `command "${ctx.type}" did not finish within ${timeoutMs} ms`);
-        ctx.abort(error);
+        abortInvocation(ctx, error);
         reject(error);
       }, timeoutMs);
       work.then(
@@ -153,7 +166,7 @@ export class CommandBus {
     }
     if (started !== undefined) this.#logOutcome(ctx, started, known ? error.code : ErrorCode.INTERNAL);
     // Without an id, only errors that kept the command from its handler are owed.
-    if (ctx.commandId === undefined && ctx.reachedHandler) return undefined;
+    if (ctx.commandId === undefined && reachedHandler(ctx)) return undefined;
     const reported = known ? error : new CommandError(ErrorCode.INTERNAL, 'internal error');
     return errorReply(ctx.commandId, reported);
   }
@@ -164,17 +177,45 @@ export class CommandBus {
   }
 
   #runnerFor<C extends AnyCommand>(command: C, handler: Handler<C>): Route['run'] {
-    if (isHandlerClass(handler)) {
-      const instance = resolveHandler(this.#deps.container, handler, command.type);
-      return (payload, ctx) => instance.execute(payload as PayloadOf<C>, ctx);
+    if (typeof handler !== 'function') {
+      throw new SetupError(SetupErrorCode.INVALID_HANDLER, `the handler of "${command.type}" must be a function or a class with an execute method, not ${describeValue(handler)}`);
     }
-    if (typeof handler !== 'function') throw new TypeError(`the handler of "${command.type}" must be a class or a function`);
-    return handler as HandlerFunction<AnyCommand>;
+    if (!isHandlerClass(handler)) return handler as HandlerFunction<AnyCommand>;
+    if (typeof (handler.prototype as { execute?: unknown }).execute !== 'function') {
+      throw new SetupError(
+        SetupErrorCode.INVALID_HANDLER,
+        `handler class ${handler.name || '(anonymous)'} of "${command.type}" has no execute method. Declare it as a method, \`async execute(payload, ctx) { ... }\`: ` +
+          'an execute written as a class field (`execute = async () => ...`) exists only on instances, and a class without one cannot handle a command.',
+      );
+    }
+    const instance = resolveHandler(this.#deps.container, handler as HandlerClass<C>, command.type);
+    return (payload, ctx) => instance.execute(payload as PayloadOf<C>, ctx);
   }
 }
 
-function isHandlerClass<C extends AnyCommand>(handler: Handler<C>): handler is HandlerClass<C> {
-  return typeof handler === 'function' && typeof (handler.prototype as { execute?: unknown } | undefined)?.execute === 'function';
+/** Validates the payload, if the command has a schema, then goes on; synchronous with a synchronous schema. */
+function validateThen(route: Route, ctx: Invocation, then: (route: Route, ctx: Invocation) => unknown): unknown {
+  const schema = route.command.schema;
+  if (schema === undefined) return then(route, ctx);
+  const validated = validatePayload(schema, ctx.payload);
+  if (validated instanceof Promise) {
+    return validated.then((payload: unknown) => {
+      setPayload(ctx, payload);
+      return then(route, ctx);
+    });
+  }
+  setPayload(ctx, validated);
+  return then(route, ctx);
+}
+
+function handle(route: Route, ctx: Invocation): unknown {
+  enterHandler(ctx);
+  return route.run(ctx.payload, ctx);
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  return typeof value === 'object' ? 'an object' : `${typeof value === 'undefined' ? '' : 'a '}${typeof value}`;
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

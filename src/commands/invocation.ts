@@ -8,28 +8,62 @@ import type { Identity } from '../protocol/identity.js';
 import type { MiddlewareContext } from './middleware.js';
 import type { InboundCommand } from './inbound-command.js';
 
+// Declared before the class: its static block assigns them as it is defined.
+/** Replaces the payload with the validated one. For the bus only. */
+export let setPayload: (ctx: Invocation, payload: unknown) => void;
+/** Records that the handler itself started: errors before that concern the frame as a whole. For the bus only. */
+export let enterHandler: (ctx: Invocation) => void;
+/** Whether the handler started. For the bus only. */
+export let reachedHandler: (ctx: Invocation) => boolean;
+/** Tells whoever holds `ctx.signal` that the command is over (timed out). For the bus only. */
+export let abortInvocation: (ctx: Invocation, reason: unknown) => void;
+
 /**
- * One command's run: the context handlers and middleware see. The child
- * logger and the abort signal are made on first use, because most commands
- * never ask for them and the hot path should not pay for them.
+ * One command's run: the context handlers and middleware see, and nothing
+ * more. What only the bus may change (the validated payload, whether the
+ * handler started, the abort) lives in `#private` fields, reached through
+ * the functions above, which this module exports for the bus alone: the
+ * package never exports them, and a handler holding `ctx` cannot reach them.
+ * The child logger and the abort signal are made on first use, because most
+ * commands never ask for them and the hot path should not pay for them.
  */
 export class Invocation implements MiddlewareContext {
-  readonly command: AnyCommand;
-  payload: unknown;
-  /** Set once the handler itself starts: errors before that concern the frame as a whole. */
-  reachedHandler = false;
+  readonly #command: AnyCommand;
   readonly #inbound: InboundCommand;
   readonly #publisher: EventPublisher;
   readonly #baseLog: Logger;
+  #payload: unknown;
+  #reachedHandler = false;
   #log: Logger | undefined;
   #abort: AbortController | undefined;
 
+  static {
+    setPayload = (ctx, payload) => {
+      ctx.#payload = payload;
+    };
+    enterHandler = (ctx) => {
+      ctx.#reachedHandler = true;
+    };
+    reachedHandler = (ctx) => ctx.#reachedHandler;
+    abortInvocation = (ctx, reason) => {
+      (ctx.#abort ??= new AbortController()).abort(reason);
+    };
+  }
+
   constructor(command: AnyCommand, inbound: InboundCommand, publisher: EventPublisher, log: Logger) {
-    this.command = command;
-    this.payload = inbound.payload;
+    this.#command = command;
+    this.#payload = inbound.payload;
     this.#inbound = inbound;
     this.#publisher = publisher;
     this.#baseLog = log;
+  }
+
+  get command(): AnyCommand {
+    return this.#command;
+  }
+
+  get payload(): unknown {
+    return this.#payload;
   }
 
   get type(): string {
@@ -74,10 +108,5 @@ export class Invocation implements MiddlewareContext {
 
   identify(user: Identity): Promise<void> {
     return this.#inbound.session.identify(user);
-  }
-
-  /** Tells whoever holds `signal` that the command is over (timed out). */
-  abort(reason: unknown): void {
-    (this.#abort ??= new AbortController()).abort(reason);
   }
 }
