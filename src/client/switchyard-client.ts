@@ -4,6 +4,7 @@ import { resolveClientOptions, type ClientOptions, type ResolvedClientOptions } 
 import type { ClientSession, ClientState, ListenerOptions, RequestArgs, RequestOptions, SendArgs, StateChange } from './client-types.js';
 import { ConnectAttempts, type ConnectAttempt } from './connect-attempts.js';
 import { connectionFailure, handshakeStatus } from './connection-failure.js';
+import { Outbox } from './outbox.js';
 import type { CommandRef, EventPayloadFor, EventRef, InputFor, ResultFor } from './contract-types.js';
 import { reconnectDelay, type ReconnectPolicy } from './reconnect-policy.js';
 import { OPEN, type WebSocketLike } from './web-socket-like.js';
@@ -12,20 +13,6 @@ import { OPEN, type WebSocketLike } from './web-socket-like.js';
 const SESSION_CONNECTED = 'session.connected';
 const SESSION_DRAINING = 'session.draining';
 const CLOSE_NORMAL = 1000;
-
-interface PendingRequest {
-  readonly resolve: (result: unknown) => void;
-  readonly reject: (error: unknown) => void;
-  readonly timer: ReturnType<typeof setTimeout>;
-  sent: boolean;
-}
-
-interface QueuedFrame {
-  readonly data: string;
-  readonly requestId: string | undefined;
-  readonly sent: () => void;
-  readonly fail: (error: ClientError) => void;
-}
 
 /**
  * A typed client of a Switchyard server, for browsers (native `WebSocket`)
@@ -52,11 +39,10 @@ interface QueuedFrame {
  */
 export class SwitchyardClient<M = {}> {
   readonly #options: ResolvedClientOptions<SwitchyardClient<M>>;
-  readonly #pending = new Map<string, PendingRequest>();
+  readonly #outbox: Outbox;
   readonly #listeners = new Map<string, Set<(payload: unknown) => void>>();
   readonly #stateListeners = new Set<(state: ClientState, change: StateChange) => void>();
   readonly #attempts: ConnectAttempts;
-  #queue: QueuedFrame[] = [];
   #state: ClientState = 'connecting';
   #socket: WebSocketLike | undefined;
   #session: ClientSession | undefined;
@@ -73,6 +59,7 @@ export class SwitchyardClient<M = {}> {
   constructor(options: ClientOptions<SwitchyardClient<M>>) {
     this.#options = resolveClientOptions(options);
     this.#attempts = new ConnectAttempts(this.#options.url, this.#options.token);
+    this.#outbox = new Outbox(this.#options.queueLimit);
     this.#connect();
   }
 
@@ -101,7 +88,7 @@ export class SwitchyardClient<M = {}> {
 
   /** Commands waiting for a connection. */
   get queued(): number {
-    return this.#queue.length;
+    return this.#outbox.queued;
   }
 
   /**
@@ -155,26 +142,8 @@ export class SwitchyardClient<M = {}> {
     const type = typeOf(command);
     const id = (++this.#nextId).toString(36);
     const timeoutMs = options?.timeoutMs ?? this.#options.requestTimeoutMs;
-    const data = JSON.stringify({ type, id, payload });
-    return new Promise<ResultFor<M, R>>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#pending.delete(id);
-        this.#queue = this.#queue.filter((frame) => frame.requestId !== id);
-        reject(new ClientError(ClientErrorCode.REQUEST_TIMEOUT, `no reply to "${type}" within ${timeoutMs} ms`));
-      }, timeoutMs);
-      const pending: PendingRequest = { resolve: resolve as (result: unknown) => void, reject, timer, sent: false };
-      this.#pending.set(id, pending);
-      this.#transmit({
-        data,
-        requestId: id,
-        sent: () => (pending.sent = true),
-        fail: (error) => {
-          clearTimeout(timer);
-          this.#pending.delete(id);
-          reject(error);
-        },
-      });
-    });
+    if (this.#state === 'closed') throw this.#closeError as ClientError;
+    return this.#outbox.request(type, id, JSON.stringify({ type, id, payload }), timeoutMs, this.#writable()) as Promise<ResultFor<M, R>>;
   }
 
   /**
@@ -189,8 +158,9 @@ export class SwitchyardClient<M = {}> {
    */
   async send<R extends CommandRef<M>>(command: R, ...args: SendArgs<InputFor<M, R>>): Promise<void> {
     const [payload] = args as [unknown];
+    if (this.#state === 'closed') throw this.#closeError as ClientError;
     const data = JSON.stringify({ type: typeOf(command), payload });
-    return new Promise<void>((resolve, reject) => this.#transmit({ data, requestId: undefined, sent: resolve, fail: reject }));
+    return new Promise<void>((resolve, reject) => this.#outbox.send({ data, requestId: undefined, sent: resolve, fail: reject }, this.#writable()));
   }
 
   /**
@@ -256,12 +226,12 @@ export class SwitchyardClient<M = {}> {
     if (this.#state === 'closed') return;
     if (!(error instanceof ClientError)) {
       // A "url" function that throws is a bug to fix, not a failure to retry.
-      this.#options.onError(error);
+      this.#report(error);
       return this.#shutdown(new ClientError(ClientErrorCode.CLIENT_CLOSED, 'the "url" function threw', [], { cause: error }));
     }
     // Only TOKEN_UNAVAILABLE is worth another try; any other error is the refused credential coming back.
     if (error.code !== ClientErrorCode.TOKEN_UNAVAILABLE) return this.#shutdown(error);
-    this.#options.onError(error);
+    this.#report(error);
     this.#retry(error);
   }
 
@@ -271,7 +241,7 @@ export class SwitchyardClient<M = {}> {
     try {
       socket = new this.#options.WebSocket(attempt.url, [...attempt.protocols]);
     } catch (error) {
-      this.#options.onError(error);
+      this.#report(error);
       return this.#shutdown(new ClientError(ClientErrorCode.CLIENT_CLOSED, 'could not open a WebSocket', [], { cause: error }));
     }
     this.#socket = socket;
@@ -298,24 +268,18 @@ export class SwitchyardClient<M = {}> {
       if (typeof data !== 'string') throw new TypeError('binary frame');
       frame = JSON.parse(data) as ServerFrame;
       if (typeof frame !== 'object' || frame === null) throw new TypeError('not an object');
+      if (frame.kind === 'error' && (typeof frame.error !== 'object' || frame.error === null)) throw new TypeError('an error frame without its error');
     } catch (error) {
-      return this.#options.onError(new ClientError('BAD_FRAME', 'the server sent a frame that is not a JSON object in a text frame', [], { cause: error }));
+      return this.#report(new ClientError('BAD_FRAME', 'the server sent a frame that is not a JSON object in a text frame, or an error frame without its error', [], { cause: error }));
     }
     if (frame.kind === 'event') {
       if (frame.type === SESSION_CONNECTED) this.#opened(frame.payload as ClientSession);
       if (frame.type === SESSION_DRAINING) this.#drainingRetryMs = retryAfter(frame.payload);
       return this.#emit(frame.type, frame.payload);
     }
-    const pending = frame.id === undefined ? undefined : this.#pending.get(frame.id);
     const error = frame.kind === 'error' ? new ServerError(frame.error.code, frame.error.message, frame.error.details ?? []) : undefined;
-    if (pending === undefined) {
-      if (error !== undefined) this.#options.onError(error);
-      return;
-    }
-    this.#pending.delete((frame as { id: string }).id);
-    clearTimeout(pending.timer);
-    if (error !== undefined) pending.reject(error);
-    else pending.resolve((frame as { payload: unknown }).payload);
+    const payload = frame.kind === 'result' ? frame.payload : undefined;
+    if (!this.#outbox.settle(frame.id, error, payload) && error !== undefined) this.#report(error);
   }
 
   #opened(session: ClientSession): void {
@@ -330,46 +294,28 @@ export class SwitchyardClient<M = {}> {
     // Restore first (re-join rooms), so that queued commands find the state they expect.
     Promise.resolve()
       .then(() => this.#options.onReconnect(this))
-      .catch((error: unknown) => this.#options.onError(error))
+      .catch((error: unknown) => this.#report(error))
       .finally(() => this.#flush());
   }
 
-  #transmit(frame: QueuedFrame): void {
+  /** The socket to write to now, or `undefined` to queue: a draining server refuses new commands, so they wait for the next node. */
+  #writable(): WebSocketLike | undefined {
     const socket = this.#socket;
-    if (this.#state === 'closed') return frame.fail(this.#closeError as ClientError);
-    // A draining server refuses new commands: hold them for the next node instead.
-    if (this.#state === 'open' && this.#drainingRetryMs === undefined && socket !== undefined && socket.readyState === OPEN) {
-      socket.send(frame.data);
-      return frame.sent();
-    }
-    if (this.#queue.length >= this.#options.queueLimit) {
-      return frame.fail(new ClientError(ClientErrorCode.QUEUE_FULL, `disconnected, and ${this.#options.queueLimit} commands are already queued`));
-    }
-    this.#queue.push(frame);
+    return this.#state === 'open' && this.#drainingRetryMs === undefined && socket?.readyState === OPEN ? socket : undefined;
   }
 
   #flush(): void {
-    const socket = this.#socket;
-    while (this.#queue.length > 0 && this.#state === 'open' && this.#drainingRetryMs === undefined && socket === this.#socket && socket?.readyState === OPEN) {
-      const frame = this.#queue.shift() as QueuedFrame;
-      socket.send(frame.data);
-      frame.sent();
-    }
+    this.#outbox.flush(() => this.#writable());
   }
 
   #dropped(socket: WebSocketLike, attempt: ConnectAttempt, failure: ClientError | undefined): void {
     if (socket !== this.#socket) return;
     this.#socket = undefined;
     this.#session = undefined;
-    for (const [id, pending] of this.#pending) {
-      if (!pending.sent) continue;
-      this.#pending.delete(id);
-      clearTimeout(pending.timer);
-      pending.reject(new ClientError(ClientErrorCode.CONNECTION_LOST, 'the connection dropped before the reply arrived; the command may or may not have run'));
-    }
+    this.#outbox.lost();
     if (this.#state === 'closed') return;
     if (failure !== undefined) {
-      this.#options.onError(failure);
+      this.#report(failure);
       if (failure.code === ClientErrorCode.UNAUTHORIZED || failure.code === ClientErrorCode.SESSION_EXPIRED) this.#attempts.refused(attempt, failure);
     }
     this.#retry(failure);
@@ -398,14 +344,7 @@ export class SwitchyardClient<M = {}> {
     this.#socket = undefined;
     this.#session = undefined;
     this.#setState('closed', byCaller ? undefined : error);
-    const queue = this.#queue;
-    this.#queue = [];
-    for (const frame of queue) frame.fail(error);
-    for (const pending of this.#pending.values()) {
-      clearTimeout(pending.timer);
-      pending.reject(error);
-    }
-    this.#pending.clear();
+    this.#outbox.fail(error);
     if (socket !== undefined) {
       try {
         socket.close(CLOSE_NORMAL, 'client closed');
@@ -434,7 +373,18 @@ export class SwitchyardClient<M = {}> {
       listener(value, detail as U);
     } catch (error) {
       // One failing listener must not keep the others from hearing the event.
+      this.#report(error);
+    }
+  }
+
+  #report(error: unknown): void {
+    try {
       this.#options.onError(error);
+    } catch (thrown) {
+      // A throwing onError must not leave the client half-way through a state change; surface it on its own.
+      queueMicrotask(() => {
+        throw thrown;
+      });
     }
   }
 }

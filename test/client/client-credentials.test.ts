@@ -299,15 +299,15 @@ describe('credentials: a token provider, a refused token, an expired session', {
   });
 });
 
-/** A scripted server: greets each connection as Switchyard does, then closes it with `code`. */
-async function closingServer(code: number): Promise<{ url: string; connections: number[]; close: () => Promise<void> }> {
+/** A scripted server: greets each connection as Switchyard does, then runs `script` on it (by default, closes it with `code`). */
+async function scriptedServer(code: number, script = (ws: WebSocket): void => ws.close(code, 'scripted')): Promise<{ url: string; connections: number[]; close: () => Promise<void> }> {
   const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
   await new Promise<void>((resolve) => wss.once('listening', resolve));
   const connections: number[] = [];
   wss.on('connection', (ws) => {
     connections.push(Date.now());
     ws.send(JSON.stringify({ kind: 'event', type: 'session.connected', payload: { connectionId: `c${connections.length}`, user: null } }));
-    ws.close(code, 'scripted');
+    script(ws);
   });
   const port = (wss.address() as AddressInfo).port;
   return { url: `ws://127.0.0.1:${port}/ws`, connections, close: () => new Promise((resolve) => wss.close(() => resolve())) };
@@ -324,7 +324,7 @@ describe('close codes the client acts on', { timeout: 20_000 }, () => {
   it('on 1008 reports POLICY_VIOLATION and waits the longest delay before reconnecting; on 1013 reports TRY_AGAIN_LATER and backs off as usual', async () => {
     const slowest = 400;
     const gapAfter = async (code: number, expected: string): Promise<number> => {
-      const server = await closingServer(code);
+      const server = await scriptedServer(code);
       const seen = recorder();
       const client = new SwitchyardClient({
         url: server.url,
@@ -344,5 +344,18 @@ describe('close codes the client acts on', { timeout: 20_000 }, () => {
     };
     assert.ok((await gapAfter(ClientCloseCode.POLICY_VIOLATION, ClientErrorCode.POLICY_VIOLATION)) >= slowest, 'a 1008 is not answered by an immediate reconnect');
     assert.ok((await gapAfter(ClientCloseCode.TRY_AGAIN_LATER, ClientErrorCode.TRY_AGAIN_LATER)) < slowest, 'a 1013 reconnects with the usual backoff');
+  });
+
+  it('reports an error frame without its error as BAD_FRAME and stays open (regression: reading its code threw out of the socket listener)', async () => {
+    const server = await scriptedServer(0, (ws) => ws.send(JSON.stringify({ kind: 'error', id: '1', error: null })));
+    const seen = recorder();
+    const client = new SwitchyardClient({ url: server.url, WebSocket, onError: seen.onError });
+    try {
+      await seen.errorCoded('BAD_FRAME');
+      assert.equal(client.state, 'open');
+    } finally {
+      await client.close();
+      await server.close();
+    }
   });
 });
