@@ -6,7 +6,10 @@
  */
 
 /**
- * Codes of failures the client raises itself; the server never sends them.
+ * Codes of failures the client raises itself, never read from an error
+ * frame. `UNAUTHORIZED` shares its name and meaning with the wire code a
+ * command answers when it needs a signed-in caller; the class tells them
+ * apart (`ClientError` here, `ServerError` for the reply).
  *
  * @example
  * if (error instanceof ClientError && error.code === ClientErrorCode.REQUEST_TIMEOUT) retryLater();
