@@ -6,7 +6,10 @@
  */
 
 /**
- * Codes of failures the client raises itself; the server never sends them.
+ * Codes of failures the client raises itself, never read from an error
+ * frame. `UNAUTHORIZED` shares its name and meaning with the wire code a
+ * command answers when it needs a signed-in caller; the class tells them
+ * apart (`ClientError` here, `ServerError` for the reply).
  *
  * @example
  * if (error instanceof ClientError && error.code === ClientErrorCode.REQUEST_TIMEOUT) retryLater();
@@ -20,6 +23,25 @@ export const ClientErrorCode = Object.freeze({
   QUEUE_FULL: 'QUEUE_FULL',
   /** The client was closed, or gave up reconnecting; nothing more will be sent. */
   CLIENT_CLOSED: 'CLIENT_CLOSED',
+  /**
+   * The server refused the handshake with HTTP 401: the token is missing, bad
+   * or expired. Seen only where the WebSocket reveals the status (`ws` does,
+   * browsers do not). The next attempt asks the token provider again; the
+   * client closes with this code if it gets the refused token back.
+   */
+  UNAUTHORIZED: 'UNAUTHORIZED',
+  /**
+   * The server closed the connection with 4001: the token expired and was not
+   * refreshed with `session.reauth` in time. The next attempt asks the token
+   * provider again; the client closes with this code if it gets the expired token back.
+   */
+  SESSION_EXPIRED: 'SESSION_EXPIRED',
+  /** The token provider threw, rejected, or gave no usable token; the client tries again with backoff. */
+  TOKEN_UNAVAILABLE: 'TOKEN_UNAVAILABLE',
+  /** The server closed the connection with 1008 (it kept sending past its rate limit); the client waits `maxDelayMs` before reconnecting. */
+  POLICY_VIOLATION: 'POLICY_VIOLATION',
+  /** The server closed the connection with 1013 (it read too slowly, or the server is overloaded); events sent meanwhile are lost. The client reconnects with backoff. */
+  TRY_AGAIN_LATER: 'TRY_AGAIN_LATER',
 } as const);
 
 /** One of the client's own error codes. */

@@ -28,7 +28,14 @@ export const defaultReconnectPolicy: Readonly<ReconnectPolicy> = Object.freeze({
  * resolveReconnectPolicy({ maxAttempts: Infinity });
  */
 export function resolveReconnectPolicy(policy: Partial<ReconnectPolicy> = {}): Readonly<ReconnectPolicy> {
-  const resolved: ReconnectPolicy = { ...defaultReconnectPolicy, ...withoutUndefined(policy) };
+  const defaults = defaultReconnectPolicy;
+  const resolved: ReconnectPolicy = {
+    initialDelayMs: policy.initialDelayMs ?? defaults.initialDelayMs,
+    maxDelayMs: policy.maxDelayMs ?? defaults.maxDelayMs,
+    factor: policy.factor ?? defaults.factor,
+    jitter: policy.jitter ?? defaults.jitter,
+    maxAttempts: policy.maxAttempts ?? defaults.maxAttempts,
+  };
   if (!(resolved.initialDelayMs >= 0) || !Number.isFinite(resolved.initialDelayMs)) throw new RangeError('"initialDelayMs" must be a finite number, zero or more');
   if (!(resolved.maxDelayMs >= resolved.initialDelayMs) || !Number.isFinite(resolved.maxDelayMs)) {
     throw new RangeError('"maxDelayMs" must be finite and at least "initialDelayMs"');
@@ -52,8 +59,4 @@ export function resolveReconnectPolicy(policy: Partial<ReconnectPolicy> = {}): R
 export function reconnectDelay(policy: Readonly<ReconnectPolicy>, attempt: number, random: () => number = Math.random): number {
   const base = Math.min(policy.maxDelayMs, policy.initialDelayMs * policy.factor ** Math.max(0, attempt - 1));
   return Math.round(base * (1 - policy.jitter * random()));
-}
-
-function withoutUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as Partial<T>;
 }

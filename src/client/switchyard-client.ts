@@ -1,64 +1,37 @@
-import type { Identity } from '../protocol/identity.js';
 import type { ServerFrame } from '../protocol/frames.js';
 import { ClientError, ClientErrorCode, ServerError } from './client-errors.js';
 import { resolveClientOptions, type ClientOptions, type ResolvedClientOptions } from './client-options.js';
+import type { ClientSession, ClientState, ListenerOptions, RequestArgs, RequestOptions, SendArgs, StateChange } from './client-types.js';
+import { ConnectAttempts, type ConnectAttempt } from './connect-attempts.js';
+import { connectionFailure, handshakeStatus } from './connection-failure.js';
+import { Outbox } from './outbox.js';
 import type { CommandRef, EventPayloadFor, EventRef, InputFor, ResultFor } from './contract-types.js';
-import { reconnectDelay } from './reconnect-policy.js';
+import { reconnectDelay, type ReconnectPolicy } from './reconnect-policy.js';
 import { OPEN, type WebSocketLike } from './web-socket-like.js';
 
-/** Where the client's connection stands. `closed` is final. */
-export type ClientState = 'connecting' | 'open' | 'reconnecting' | 'closed';
-
-/** What the server said about this connection in `session.connected`. */
-export interface ClientSession {
-  readonly connectionId: string;
-  readonly user: Identity | null;
-}
-
-/** Per-request options. */
-export interface RequestOptions {
-  /** Overrides the client's `requestTimeoutMs` for this request. */
-  readonly timeoutMs?: number;
-}
-
-/** Per-listener options. */
-export interface ListenerOptions {
-  /** Removes the listener when aborted. */
-  readonly signal?: AbortSignal;
-}
-
-// The protocol's greeting; its definition lives server-side, where the client cannot import values from.
+// The protocol's events, by name: a browser loads only this folder, so the client imports no values from src/protocol.
 const SESSION_CONNECTED = 'session.connected';
 const SESSION_DRAINING = 'session.draining';
 const CLOSE_NORMAL = 1000;
-
-interface PendingRequest {
-  readonly resolve: (result: unknown) => void;
-  readonly reject: (error: unknown) => void;
-  readonly timer: ReturnType<typeof setTimeout>;
-  sent: boolean;
-}
-
-interface QueuedFrame {
-  readonly data: string;
-  readonly requestId: string | undefined;
-  readonly sent: () => void;
-  readonly fail: (error: ClientError) => void;
-}
 
 /**
  * A typed client of a Switchyard server, for browsers (native `WebSocket`)
  * and Node (pass `ws`'s `WebSocket`). Command and event types come from the
  * definitions the server registers; pass the contract module's type as `M`
- * to also name them by wire type. It reconnects with backoff, queues
- * commands issued while disconnected (up to `queueLimit`), and fails pending
- * requests with `CONNECTION_LOST` when their connection drops.
+ * to also name them by wire type. It reconnects with backoff, asking the
+ * `token` provider for a fresh token before every attempt, queues commands
+ * issued while disconnected (up to `queueLimit`), and fails pending requests
+ * with `CONNECTION_LOST` when their connection drops. A token the server
+ * refused (HTTP 401, or a 4001 close when it expired) is not offered again:
+ * if the provider gives it back, the client closes with that error's code.
  *
  * @example
  * import type * as Contract from './contract.js';
  * const client = new SwitchyardClient<typeof Contract>({
- *   url: 'ws://localhost:8080/ws?user=ada',
+ *   url: 'wss://chat.example.com/ws',
+ *   token: () => auth.getAccessToken(),
  *   onReconnect: (c) => c.request('room.join', { room: 'lobby' }),
+ *   onError: (error) => console.warn(error),
  * });
  * await client.request('room.join', { room: 'lobby' });
  * client.on('chat.message', (m) => console.log(m.from, m.text));
@@ -66,10 +39,10 @@ interface QueuedFrame {
  */
 export class SwitchyardClient<M = {}> {
   readonly #options: ResolvedClientOptions<SwitchyardClient<M>>;
-  readonly #pending = new Map<string, PendingRequest>();
+  readonly #outbox: Outbox;
   readonly #listeners = new Map<string, Set<(payload: unknown) => void>>();
-  readonly #stateListeners = new Set<(state: ClientState) => void>();
-  #queue: QueuedFrame[] = [];
+  readonly #stateListeners = new Set<(state: ClientState, change: StateChange) => void>();
+  readonly #attempts: ConnectAttempts;
   #state: ClientState = 'connecting';
   #socket: WebSocketLike | undefined;
   #session: ClientSession | undefined;
@@ -79,11 +52,14 @@ export class SwitchyardClient<M = {}> {
   #attempt = 0;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
   #nextId = 0;
-  #closeReason = 'the client is closed';
+  #closeError: ClientError | undefined;
+  #lastError: ClientError | undefined;
   #socketClosed: Promise<void> = Promise.resolve();
 
   constructor(options: ClientOptions<SwitchyardClient<M>>) {
     this.#options = resolveClientOptions(options);
+    this.#attempts = new ConnectAttempts(this.#options.url, this.#options.token);
+    this.#outbox = new Outbox(this.#options.queueLimit);
     this.#connect();
   }
 
@@ -97,18 +73,45 @@ export class SwitchyardClient<M = {}> {
     return this.#session;
   }
 
+  /**
+   * Why the last connection or attempt failed, when the client knows
+   * (`UNAUTHORIZED`, `SESSION_EXPIRED`, `TOKEN_UNAVAILABLE`,
+   * `POLICY_VIOLATION`, `TRY_AGAIN_LATER`), or why the client closed; cleared
+   * when a connection opens.
+   *
+   * @example
+   * if (client.state === 'reconnecting' && client.lastError?.code === 'TOKEN_UNAVAILABLE') showOffline();
+   */
+  get lastError(): ClientError | undefined {
+    return this.#lastError;
+  }
+
   /** Commands waiting for a connection. */
   get queued(): number {
-    return this.#queue.length;
+    return this.#outbox.queued;
   }
 
   /**
-   * Resolves once the connection is open (at once if it is), with the session
-   * the server announced; rejects with `CLIENT_CLOSED` if the client closes first.
+   * Resolves once a connection is open (at once if one is), with the session
+   * the server announced in `session.connected`. Rejects if the client
+   * closes first, with the error that closed it: `UNAUTHORIZED` or
+   * `SESSION_EXPIRED` when the server refused the only token there was,
+   * `CLIENT_CLOSED` after `close()` or when reconnection gave up. A dropped
+   * connection that is being retried does not reject it. Requests need not
+   * wait for it: they are queued until the connection opens.
+   *
+   * @example
+   * const client = new SwitchyardClient({ url, token });
+   * try {
+   *   const { connectionId, user } = await client.ready();
+   *   console.log(`connected as ${user?.id ?? 'a guest'} (${connectionId})`);
+   * } catch (error) {
+   *   if (error instanceof ClientError && error.code === ClientErrorCode.UNAUTHORIZED) showSignIn();
+   * }
    */
   async ready(): Promise<ClientSession> {
     if (this.#state === 'open' && this.#session !== undefined) return this.#session;
-    if (this.#state === 'closed') throw new ClientError(ClientErrorCode.CLIENT_CLOSED, this.#closeReason);
+    if (this.#state === 'closed') throw this.#closeError as ClientError;
     return new Promise((resolve, reject) => {
       const off = this.onStateChange((state) => {
         if (state === 'open' && this.#session !== undefined) {
@@ -116,57 +119,56 @@ export class SwitchyardClient<M = {}> {
           resolve(this.#session);
         } else if (state === 'closed') {
           off();
-          reject(new ClientError(ClientErrorCode.CLIENT_CLOSED, this.#closeReason));
+          reject(this.#closeError as ClientError);
         }
       });
     });
   }
 
   /**
-   * Sends a command and resolves with its result. Rejects with a
+   * Sends a command and resolves with its result. The payload may be left
+   * out for a command whose input accepts `undefined`. Rejects with a
    * {@link ServerError} carrying the server's code, or a {@link ClientError}:
-   * `REQUEST_TIMEOUT`, `CONNECTION_LOST`, `QUEUE_FULL`, `CLIENT_CLOSED`.
+   * `REQUEST_TIMEOUT`, `CONNECTION_LOST`, `QUEUE_FULL`, `CLIENT_CLOSED`, or
+   * the error that closed the client.
+   *
+   * @example
+   * const { messageId } = await client.request(ChatSay, { room: 'lobby', text: 'hi' });
+   * const cart = await client.request(CartGet);            // a command that takes no payload
+   * await client.request(Search, { q }, { timeoutMs: 2000 });
    */
-  async request<R extends CommandRef<M>>(command: R, payload: InputFor<M, R>, options: RequestOptions = {}): Promise<ResultFor<M, R>> {
+  async request<R extends CommandRef<M>>(command: R, ...args: RequestArgs<InputFor<M, R>>): Promise<ResultFor<M, R>> {
+    const [payload, options] = args as [unknown, RequestOptions | undefined];
     const type = typeOf(command);
     const id = (++this.#nextId).toString(36);
-    const timeoutMs = options.timeoutMs ?? this.#options.requestTimeoutMs;
-    const data = JSON.stringify({ type, id, payload });
-    return new Promise<ResultFor<M, R>>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#pending.delete(id);
-        this.#queue = this.#queue.filter((frame) => frame.requestId !== id);
-        reject(new ClientError(ClientErrorCode.REQUEST_TIMEOUT, `no reply to "${type}" within ${timeoutMs} ms`));
-      }, timeoutMs);
-      const pending: PendingRequest = { resolve: resolve as (result: unknown) => void, reject, timer, sent: false };
-      this.#pending.set(id, pending);
-      this.#transmit({
-        data,
-        requestId: id,
-        sent: () => (pending.sent = true),
-        fail: (error) => {
-          clearTimeout(timer);
-          this.#pending.delete(id);
-          reject(error);
-        },
-      });
-    });
+    const timeoutMs = options?.timeoutMs ?? this.#options.requestTimeoutMs;
+    if (this.#state === 'closed') throw this.#closeError as ClientError;
+    return this.#outbox.request(type, id, JSON.stringify({ type, id, payload }), timeoutMs, this.#writable()) as Promise<ResultFor<M, R>>;
   }
 
   /**
    * Sends a command without waiting for its result (fire-and-forget).
    * Resolves once the frame is handed to the socket; while disconnected it
    * waits in the queue, and rejects with `QUEUE_FULL` or `CLIENT_CLOSED`
-   * rather than being dropped silently.
+   * rather than being dropped silently. The payload may be left out as for
+   * {@link request}.
+   *
+   * @example
+   * await client.send('chat.typing', { room: 'lobby' });
    */
-  async send<R extends CommandRef<M>>(command: R, payload: InputFor<M, R>): Promise<void> {
+  async send<R extends CommandRef<M>>(command: R, ...args: SendArgs<InputFor<M, R>>): Promise<void> {
+    const [payload] = args as [unknown];
+    if (this.#state === 'closed') throw this.#closeError as ClientError;
     const data = JSON.stringify({ type: typeOf(command), payload });
-    return new Promise<void>((resolve, reject) => this.#transmit({ data, requestId: undefined, sent: resolve, fail: reject }));
+    return new Promise<void>((resolve, reject) => this.#outbox.send({ data, requestId: undefined, sent: resolve, fail: reject }, this.#writable()));
   }
 
   /**
    * Calls `listener` with the payload of every event of this type. Returns
    * the function that removes it; an aborted `signal` removes it too.
+   *
+   * @example
+   * const off = client.on('chat.message', ({ from, text }) => show(from, text), { signal });
    */
   on<R extends EventRef<M>>(event: R, listener: (payload: EventPayloadFor<M, R>) => void, options: ListenerOptions = {}): () => void {
     const type = typeOf(event);
@@ -183,8 +185,20 @@ export class SwitchyardClient<M = {}> {
     return off;
   }
 
-  /** Calls `listener` on every change of {@link state}. Returns the function that removes it. */
-  onStateChange(listener: (state: ClientState) => void): () => void {
+  /**
+   * Calls `listener` on every change of {@link state}, with the state before
+   * it and, when something went wrong, the coded error that caused it.
+   * Returns the function that removes the listener. The current state is
+   * not replayed: read {@link state} for it.
+   *
+   * @example
+   * const off = client.onStateChange((state, { previous, error }) => {
+   *   banner.textContent = state === 'open' ? '' : state;
+   *   if (previous === 'open' && state === 'reconnecting') console.info('connection lost, retrying', error?.code);
+   *   if (state === 'closed' && error !== undefined) console.error('gave up:', error.code, error.message);
+   * });
+   */
+  onStateChange(listener: (state: ClientState, change: StateChange) => void): () => void {
     this.#stateListeners.add(listener);
     return () => this.#stateListeners.delete(listener);
   }
@@ -192,32 +206,60 @@ export class SwitchyardClient<M = {}> {
   /**
    * Closes the connection for good: pending requests and queued commands
    * fail with `CLIENT_CLOSED`. Resolves when the socket has closed. Idempotent.
+   *
+   * @example
+   * window.addEventListener('pagehide', () => void client.close());
    */
   async close(): Promise<void> {
-    if (this.#state !== 'closed') this.#shutdown('the client was closed');
+    if (this.#state !== 'closed') this.#shutdown(new ClientError(ClientErrorCode.CLIENT_CLOSED, 'the client was closed'), true);
     return this.#socketClosed;
   }
 
   #connect(): void {
+    this.#attempts.next().then(
+      (attempt) => this.#open(attempt),
+      (error: unknown) => this.#attemptFailed(error),
+    );
+  }
+
+  #attemptFailed(error: unknown): void {
+    if (this.#state === 'closed') return;
+    if (!(error instanceof ClientError)) {
+      // A "url" function that throws is a bug to fix, not a failure to retry.
+      this.#report(error);
+      return this.#shutdown(new ClientError(ClientErrorCode.CLIENT_CLOSED, 'the "url" function threw', [], { cause: error }));
+    }
+    // Only TOKEN_UNAVAILABLE is worth another try; any other error is the refused credential coming back.
+    if (error.code !== ClientErrorCode.TOKEN_UNAVAILABLE) return this.#shutdown(error);
+    this.#report(error);
+    this.#retry(error);
+  }
+
+  #open(attempt: ConnectAttempt): void {
+    if (this.#state === 'closed') return;
     let socket: WebSocketLike;
     try {
-      socket = new this.#options.WebSocket(this.#options.url);
+      socket = new this.#options.WebSocket(attempt.url, [...attempt.protocols]);
     } catch (error) {
-      this.#options.onError(error);
-      return this.#shutdown(`could not open a WebSocket to ${this.#options.url}`);
+      this.#report(error);
+      return this.#shutdown(new ClientError(ClientErrorCode.CLIENT_CLOSED, 'could not open a WebSocket', [], { cause: error }));
     }
     this.#socket = socket;
+    let status: number | undefined;
     this.#socketClosed = new Promise((resolve) => {
-      socket.onclose = () => {
+      socket.onclose = (event) => {
         resolve();
-        this.#dropped(socket);
+        this.#dropped(socket, attempt, connectionFailure(status, event));
       };
     });
     socket.onmessage = (event) => {
       if (socket === this.#socket) this.#receive(event.data);
     };
-    // A close event always follows an error; that is where the client reacts.
-    socket.onerror = noop;
+    // A close event always follows an error, and that is where the client reacts; the error only
+    // tells, where the WebSocket implementation reveals it (ws does, browsers do not), the HTTP status of a refused handshake.
+    socket.onerror = (event) => {
+      status ??= handshakeStatus(event);
+    };
   }
 
   #receive(data: unknown): void {
@@ -226,28 +268,23 @@ export class SwitchyardClient<M = {}> {
       if (typeof data !== 'string') throw new TypeError('binary frame');
       frame = JSON.parse(data) as ServerFrame;
       if (typeof frame !== 'object' || frame === null) throw new TypeError('not an object');
+      if (frame.kind === 'error' && (typeof frame.error !== 'object' || frame.error === null)) throw new TypeError('an error frame without its error');
     } catch (error) {
-      return this.#options.onError(new ClientError('BAD_FRAME', 'the server sent a frame that is not a JSON object in a text frame', [], { cause: error }));
+      return this.#report(new ClientError('BAD_FRAME', 'the server sent a frame that is not a JSON object in a text frame, or an error frame without its error', [], { cause: error }));
     }
     if (frame.kind === 'event') {
       if (frame.type === SESSION_CONNECTED) this.#opened(frame.payload as ClientSession);
       if (frame.type === SESSION_DRAINING) this.#drainingRetryMs = retryAfter(frame.payload);
       return this.#emit(frame.type, frame.payload);
     }
-    const pending = frame.id === undefined ? undefined : this.#pending.get(frame.id);
     const error = frame.kind === 'error' ? new ServerError(frame.error.code, frame.error.message, frame.error.details ?? []) : undefined;
-    if (pending === undefined) {
-      if (error !== undefined) this.#options.onError(error);
-      return;
-    }
-    this.#pending.delete((frame as { id: string }).id);
-    clearTimeout(pending.timer);
-    if (error !== undefined) pending.reject(error);
-    else pending.resolve((frame as { payload: unknown }).payload);
+    const payload = frame.kind === 'result' ? frame.payload : undefined;
+    if (!this.#outbox.settle(frame.id, error, payload) && error !== undefined) this.#report(error);
   }
 
   #opened(session: ClientSession): void {
     this.#drainingRetryMs = undefined;
+    this.#lastError = undefined;
     this.#session = session;
     this.#attempt = 0;
     const reconnected = this.#everOpened;
@@ -257,71 +294,57 @@ export class SwitchyardClient<M = {}> {
     // Restore first (re-join rooms), so that queued commands find the state they expect.
     Promise.resolve()
       .then(() => this.#options.onReconnect(this))
-      .catch((error: unknown) => this.#options.onError(error))
+      .catch((error: unknown) => this.#report(error))
       .finally(() => this.#flush());
   }
 
-  #transmit(frame: QueuedFrame): void {
+  /** The socket to write to now, or `undefined` to queue: a draining server refuses new commands, so they wait for the next node. */
+  #writable(): WebSocketLike | undefined {
     const socket = this.#socket;
-    if (this.#state === 'closed') return frame.fail(new ClientError(ClientErrorCode.CLIENT_CLOSED, this.#closeReason));
-    // A draining server refuses new commands: hold them for the next node instead.
-    if (this.#state === 'open' && this.#drainingRetryMs === undefined && socket !== undefined && socket.readyState === OPEN) {
-      socket.send(frame.data);
-      return frame.sent();
-    }
-    if (this.#queue.length >= this.#options.queueLimit) {
-      return frame.fail(new ClientError(ClientErrorCode.QUEUE_FULL, `disconnected, and ${this.#options.queueLimit} commands are already queued`));
-    }
-    this.#queue.push(frame);
+    return this.#state === 'open' && this.#drainingRetryMs === undefined && socket?.readyState === OPEN ? socket : undefined;
   }
 
   #flush(): void {
-    const socket = this.#socket;
-    while (this.#queue.length > 0 && this.#state === 'open' && this.#drainingRetryMs === undefined && socket === this.#socket && socket?.readyState === OPEN) {
-      const frame = this.#queue.shift() as QueuedFrame;
-      socket.send(frame.data);
-      frame.sent();
-    }
+    this.#outbox.flush(() => this.#writable());
   }
 
-  #dropped(socket: WebSocketLike): void {
+  #dropped(socket: WebSocketLike, attempt: ConnectAttempt, failure: ClientError | undefined): void {
     if (socket !== this.#socket) return;
     this.#socket = undefined;
     this.#session = undefined;
-    for (const [id, pending] of this.#pending) {
-      if (!pending.sent) continue;
-      this.#pending.delete(id);
-      clearTimeout(pending.timer);
-      pending.reject(new ClientError(ClientErrorCode.CONNECTION_LOST, 'the connection dropped before the reply arrived; the command may or may not have run'));
-    }
+    this.#outbox.lost();
     if (this.#state === 'closed') return;
+    if (failure !== undefined) {
+      this.#report(failure);
+      if (failure.code === ClientErrorCode.UNAUTHORIZED || failure.code === ClientErrorCode.SESSION_EXPIRED) this.#attempts.refused(attempt, failure);
+    }
+    this.#retry(failure);
+  }
+
+  #retry(failure: ClientError | undefined): void {
+    if (failure !== undefined) this.#lastError = failure;
     const policy = this.#options.reconnect;
-    if (policy === false) return this.#shutdown('the connection closed and reconnection is off');
+    if (policy === false) return this.#shutdown(failure ?? new ClientError(ClientErrorCode.CLIENT_CLOSED, 'the connection closed and reconnection is off'));
     this.#attempt += 1;
-    if (this.#attempt > policy.maxAttempts) return this.#shutdown(`gave up reconnecting after ${policy.maxAttempts} attempts`);
-    this.#setState('reconnecting');
+    if (this.#attempt > policy.maxAttempts) {
+      return this.#shutdown(new ClientError(ClientErrorCode.CLIENT_CLOSED, `gave up reconnecting after ${policy.maxAttempts} attempts`, [], { cause: this.#lastError }));
+    }
+    this.#setState('reconnecting', failure);
     // After session.draining the server chose when this client comes back, spreading a rolling deploy's reconnects.
-    const delay = this.#drainingRetryMs ?? reconnectDelay(policy, this.#attempt);
+    const delay = this.#drainingRetryMs ?? retryDelay(policy, this.#attempt, failure);
     this.#drainingRetryMs = undefined;
     this.#retryTimer = setTimeout(() => this.#connect(), delay);
   }
 
-  #shutdown(reason: string): void {
-    this.#closeReason = reason;
+  #shutdown(error: ClientError, byCaller = false): void {
+    this.#closeError = error;
+    if (!byCaller) this.#lastError = error;
     clearTimeout(this.#retryTimer);
     const socket = this.#socket;
     this.#socket = undefined;
     this.#session = undefined;
-    this.#setState('closed');
-    const error = new ClientError(ClientErrorCode.CLIENT_CLOSED, reason);
-    const queue = this.#queue;
-    this.#queue = [];
-    for (const frame of queue) frame.fail(error);
-    for (const pending of this.#pending.values()) {
-      clearTimeout(pending.timer);
-      pending.reject(error);
-    }
-    this.#pending.clear();
+    this.#setState('closed', byCaller ? undefined : error);
+    this.#outbox.fail(error);
     if (socket !== undefined) {
       try {
         socket.close(CLOSE_NORMAL, 'client closed');
@@ -331,10 +354,12 @@ export class SwitchyardClient<M = {}> {
     }
   }
 
-  #setState(state: ClientState): void {
-    if (this.#state === state) return;
+  #setState(state: ClientState, error?: ClientError): void {
+    const previous = this.#state;
+    if (previous === state) return;
     this.#state = state;
-    for (const listener of [...this.#stateListeners]) this.#call(listener, state);
+    const change: StateChange = { previous, error };
+    for (const listener of [...this.#stateListeners]) this.#call(listener, state, change);
   }
 
   #emit(type: string, payload: unknown): void {
@@ -343,12 +368,23 @@ export class SwitchyardClient<M = {}> {
     for (const listener of [...listeners]) this.#call(listener, payload);
   }
 
-  #call<T>(listener: (value: T) => void, value: T): void {
+  #call<T, U>(listener: (value: T, detail: U) => void, value: T, detail?: U): void {
     try {
-      listener(value);
+      listener(value, detail as U);
     } catch (error) {
       // One failing listener must not keep the others from hearing the event.
+      this.#report(error);
+    }
+  }
+
+  #report(error: unknown): void {
+    try {
       this.#options.onError(error);
+    } catch (thrown) {
+      // A throwing onError must not leave the client half-way through a state change; surface it on its own.
+      queueMicrotask(() => {
+        throw thrown;
+      });
     }
   }
 }
@@ -358,6 +394,16 @@ function typeOf(ref: string | { readonly type: string }): string {
 }
 
 function noop(): void {}
+
+/**
+ * How long to wait before attempt `attempt`. After a 1008 close the client
+ * was sending past the server's limit: coming back at once would likely do
+ * it again, so it waits the policy's longest delay (less jitter).
+ */
+function retryDelay(policy: Readonly<ReconnectPolicy>, attempt: number, failure: ClientError | undefined): number {
+  if (failure?.code !== ClientErrorCode.POLICY_VIOLATION) return reconnectDelay(policy, attempt);
+  return Math.round(policy.maxDelayMs * (1 - policy.jitter * Math.random()));
+}
 
 function retryAfter(payload: unknown): number {
   const value = (payload as { retryAfterMs?: unknown } | null)?.retryAfterMs;

@@ -15,12 +15,13 @@ export interface WebSocketLike {
 
 /**
  * A `WebSocket` class: `globalThis.WebSocket` in browsers, `ws`'s in Node.
+ * The client passes the subprotocols to offer as the second argument.
  *
  * @example
  * import { WebSocket } from 'ws';
  * new SwitchyardClient({ url, WebSocket });
  */
-export type WebSocketConstructor = new (url: string) => WebSocketLike;
+export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocketLike;
 
 /** `readyState` of an open socket. */
 export const OPEN = 1;

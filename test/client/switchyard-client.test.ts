@@ -13,26 +13,14 @@ import {
   resolveReconnectPolicy,
   ServerError,
   SwitchyardClient,
-  type ClientState,
 } from '../../src/client/index.js';
 import { ChatSay, RoomJoin } from '../../demo/contract.js';
 import { startDemoServer } from '../../demo/demo-server.js';
-import { collect, connectDemoClient, nextEvent, type DemoClient } from '../support/demo-client.js';
+import { collect, connectDemoClient, nextEvent, stateReached } from '../support/demo-client.js';
+import { within } from '../support/socket-harness.js';
 
 const logger = pino({ level: 'silent' });
 const fastRetry = { initialDelayMs: 10, maxDelayMs: 50, jitter: 0.5 };
-
-function stateReached(client: SwitchyardClient<never> | DemoClient, wanted: ClientState): Promise<void> {
-  if (client.state === wanted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const off = client.onStateChange((state) => {
-      if (state === wanted) {
-        off();
-        resolve();
-      }
-    });
-  });
-}
 
 /** A bare application with one command that never answers, to make requests wait. */
 async function hangingServer(port = 0): Promise<{ url: string; port: number; close: () => Promise<void> }> {
@@ -80,7 +68,7 @@ describe('SwitchyardClient against a real server', { timeout: 20_000 }, () => {
     const server = await hangingServer();
     const client = new SwitchyardClient({ url: server.url, WebSocket, requestTimeoutMs: 50 });
     try {
-      await client.ready();
+      await within(client.ready(), 5000, 'the connection');
       const started = Date.now();
       await assert.rejects(client.request(Hang, null), { code: ClientErrorCode.REQUEST_TIMEOUT });
       assert.ok(Date.now() - started >= 45);
@@ -95,10 +83,10 @@ describe('SwitchyardClient against a real server', { timeout: 20_000 }, () => {
     const server = await hangingServer();
     const client = new SwitchyardClient({ url: server.url, WebSocket, reconnect: { ...fastRetry, maxAttempts: 1 } });
     try {
-      await client.ready();
+      await within(client.ready(), 5000, 'the connection');
       const pending = client.request(Hang, null);
       await server.close();
-      await assert.rejects(pending, { code: ClientErrorCode.CONNECTION_LOST });
+      await assert.rejects(within(pending, 5000, 'the pending request to fail'), { code: ClientErrorCode.CONNECTION_LOST });
     } finally {
       await client.close();
     }
@@ -118,6 +106,8 @@ describe('SwitchyardClient against a real server', { timeout: 20_000 }, () => {
     try {
       await ada.request('room.join', { room: 'comeback' });
       const down = stateReached(ada, 'reconnecting');
+      // A short drain: clients come back within its deadline (10 s by default).
+      await server.app.drain({ deadlineMs: 50 });
       await server.close();
       await down;
       const queued = ada.send('chat.say', { room: 'comeback', text: 'sent while away' });
@@ -127,7 +117,7 @@ describe('SwitchyardClient against a real server', { timeout: 20_000 }, () => {
       const bob = await connectDemoClient(server.wsUrl, 'bob');
       await bob.request('room.join', { room: 'comeback' });
       const heard = nextEvent(bob, 'chat.message');
-      await queued;
+      await within(queued, 5000, 'the queued send to go out');
       assert.equal((await heard).text, 'sent while away');
       assert.equal(restored, 1);
       assert.equal(ada.state, 'open');
@@ -148,16 +138,16 @@ describe('SwitchyardClient against a real server', { timeout: 20_000 }, () => {
     const first = await node(0);
     const errors: unknown[] = [];
     const client = new SwitchyardClient({ url: `ws://127.0.0.1:${first.port}/ws`, WebSocket, reconnect: { ...fastRetry, maxAttempts: 200 }, onError: (error) => errors.push(error) });
-    await client.ready();
+    await within(client.ready(), 5000, 'the connection');
     const draining = new Promise<number>((resolve) => client.on(SessionDraining, ({ retryAfterMs }) => resolve(retryAfterMs)));
     const drained = first.app.drain({ deadlineMs: 300 });
-    assert.ok((await draining) < 300);
+    assert.ok((await within(draining, 5000, 'session.draining')) < 300);
     const reply = client.request(Echo, 'held for the next node');
     assert.equal(client.queued, 1, 'a command issued while draining waits instead of meeting UNAVAILABLE');
-    await drained;
+    await within(drained, 5000, 'the drain');
     const second = await node(first.port);
     try {
-      assert.equal(await reply, 'held for the next node');
+      assert.equal(await within(reply, 5000, 'the reply from the next node'), 'held for the next node');
       assert.deepEqual(errors, []);
     } finally {
       await client.close();
@@ -179,7 +169,7 @@ describe('SwitchyardClient against a real server', { timeout: 20_000 }, () => {
   it('gives up after maxAttempts and fails what is queued with CLIENT_CLOSED', async () => {
     const client = new SwitchyardClient({ url: 'ws://127.0.0.1:9/ws', WebSocket, reconnect: { ...fastRetry, maxAttempts: 2 } });
     const queued = client.send(ChatSay, { room: 'r', text: 'never' });
-    await assert.rejects(client.ready(), (error: unknown) => error instanceof ClientError && /gave up reconnecting after 2 attempts/.test(error.message));
+    await assert.rejects(within(client.ready(), 5000, 'the client to give up'), (error: unknown) => error instanceof ClientError && /gave up reconnecting after 2 attempts/.test(error.message));
     await assert.rejects(queued, { code: 'CLIENT_CLOSED' });
     assert.equal(client.state, 'closed');
   });
@@ -204,7 +194,7 @@ describe('SwitchyardClient against a real server', { timeout: 20_000 }, () => {
       await bob.request('chat.say', { room: 'obs', text: 'two' });
       await second;
       await ada.close();
-      await completed;
+      await within(completed, 5000, 'observeEvent to complete');
       assert.deepEqual(viaSignal, ['one']);
       assert.deepEqual(seen, ['one', 'two']);
       assert.deepEqual(collect(ada, 'chat.message'), []);
@@ -252,7 +242,7 @@ describe('the browser path', () => {
   });
 
   it('documents every client error code', () => {
-    const docs = readFileSync(new URL('../../../docs/demo.md', import.meta.url), 'utf8');
-    for (const code of Object.values(ClientErrorCode)) assert.match(docs, new RegExp(`\`${code}\``), `docs/demo.md does not document ${code}`);
+    const docs = readFileSync(new URL('../../../docs/client.md', import.meta.url), 'utf8');
+    for (const code of Object.values(ClientErrorCode)) assert.match(docs, new RegExp(`^\\| \`${code}\` \\|`, 'm'), `docs/client.md has no table row for ${code}`);
   });
 });
