@@ -1,5 +1,5 @@
 import { Switchyard } from '../src/index.js';
-import { CartAddItem, CartGet, ChatSay, Echo, RoomJoin, RoomLeave } from './contract.js';
+import { CartAddItem, CartGet, CartUpdated, ChatMessage, ChatSay, Echo, RoomJoin, RoomJoined, RoomLeave, RoomLeft } from './contract.js';
 import { resolveDemoOptions, type DemoOptions } from './demo-options.js';
 import { DemoTokens } from './demo-tokens.js';
 import { announceDepartures } from './handlers/announce-departures.js';
@@ -34,6 +34,7 @@ export function createDemoApp(options: DemoOptions = {}): Switchyard {
   app.register(ChatSay, chatSay);
   app.register(CartAddItem, CartAddItemHandler);
   app.register(CartGet, CartGetHandler);
+  app.publishes(RoomJoined, RoomLeft, ChatMessage, CartUpdated);
   app.onSessionClosed(announceDepartures(app.publisher));
   return app;
 }

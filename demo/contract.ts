@@ -16,6 +16,11 @@ export const DemoErrorCode = Object.freeze({
   ROOM_FULL: 'ROOM_FULL',
 } as const);
 
+/** When each of the demo's own codes is sent, for its published contract (`/asyncapi.json`). */
+export const demoErrorDescriptions: Readonly<Record<keyof typeof DemoErrorCode, string>> = Object.freeze({
+  ROOM_FULL: '`room.join` on a room that already holds `roomCapacity` sessions',
+});
+
 export const Echo = defineCommand('echo', { payload: typed<unknown>(), result: typed<unknown>() });
 
 export const RoomJoin = defineCommand('room.join', {
@@ -30,7 +35,8 @@ export const RoomLeave = defineCommand('room.leave', {
 
 export const ChatSay = defineCommand('chat.say', {
   payload: z.object({ room: roomName, text: z.string().min(1).max(2000) }),
-  result: typed<{ messageId: string }>(),
+  // A schema rather than typed<T>(): the published contract (asyncapi.json) then describes the result too.
+  result: z.object({ messageId: z.string() }),
 });
 
 const label = z.string().trim().min(1).max(32);
@@ -47,5 +53,5 @@ export const CartGet = defineCommand('cart.get', {
 
 export const RoomJoined = defineEvent('room.joined', typed<{ room: string; member: PresenceEntry }>());
 export const RoomLeft = defineEvent('room.left', typed<{ room: string; member: PresenceEntry }>());
-export const ChatMessage = defineEvent('chat.message', typed<{ room: string; from: string; text: string; at: number }>());
+export const ChatMessage = defineEvent('chat.message', z.object({ room: z.string(), from: z.string(), text: z.string(), at: z.number().int() }));
 export const CartUpdated = defineEvent('cart.updated', typed<Cart>());

@@ -8,6 +8,7 @@ import { createDemoApp } from './app.js';
 import type { CartStore } from './cart/cart-store.js';
 import { MemoryCartStore } from './cart/memory-cart-store.js';
 import { RedisCartStore } from './cart/redis-cart-store.js';
+import { asyncApiRoute } from './http/asyncapi-route.js';
 import { serveStatic } from './http/static-files.js';
 
 /** Options of the demo server. */
@@ -49,7 +50,7 @@ const clientDir = fileURLToPath(new URL('../src/client/', import.meta.url));
 
 /**
  * Starts the demo: one port, the page at `/`, the compiled client at
- * `/client/`, the bus at `/ws`.
+ * `/client/`, the bus at `/ws`, its AsyncAPI contract at `/asyncapi.json`.
  *
  * @example
  * const server = await startDemoServer({ port: 0 });
@@ -74,7 +75,9 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     { prefix: '/', root: publicDir },
     { prefix: '/client/', root: clientDir },
   ]);
+  const asyncapi = asyncApiRoute(app, () => `${host}:${(server.address() as AddressInfo).port}`);
   const server = createServer((request, response) => {
+    if (asyncapi(request, response)) return;
     serve(request, response).catch((error: unknown) => {
       app.logger.error({ err: error }, 'static file failed');
       response.destroy();

@@ -42,6 +42,9 @@ export { MemoryPresence } from './events/memory-presence.js';
 export { SessionConnected, SessionDraining } from './protocol/session-events.js';
 export { SessionReauth } from './protocol/session-commands.js';
 export type { ClosedSession } from './session/closed-session.js';
+export type { AsyncApiOptions, AsyncApiServer } from './protocol/asyncapi/asyncapi-options.js';
+export type { AsyncApiChannel, AsyncApiCloseCode, AsyncApiDocument, AsyncApiMessage, AsyncApiOperation, AsyncApiReference } from './protocol/asyncapi/asyncapi-types.js';
+export type { JsonSchema } from './protocol/asyncapi/to-json-schema.js';
 
 export { DEFAULT_DRAIN_DEADLINE_MS } from './transport/transport.js';
 export type { DrainOptions, Transport, TransportContext } from './transport/transport.js';

@@ -18,6 +18,12 @@ import type { Codec } from './protocol/codec.js';
 import { jsonCodec } from './transport/codecs/json-codec.js';
 import { resolveHubOptions, type ResolvedHubOptions } from './session/hub-options.js';
 import type { DrainOptions, Transport } from './transport/transport.js';
+import type { EventDefinition } from './protocol/define-event.js';
+import { SetupError, SetupErrorCode } from './protocol/errors.js';
+import { SessionConnected, SessionDraining } from './protocol/session-events.js';
+import { asyncApiDocument } from './protocol/asyncapi/asyncapi-document.js';
+import type { AsyncApiOptions } from './protocol/asyncapi/asyncapi-options.js';
+import type { AsyncApiDocument } from './protocol/asyncapi/asyncapi-types.js';
 
 /**
  * The composition root of a Switchyard application: one command bus, one
@@ -40,6 +46,11 @@ export class Switchyard {
   readonly #errors = new Subject<unknown>();
   readonly #transports: Transport[] = [];
   readonly #closedListeners = new Set<(session: ClosedSession) => void | Promise<void>>();
+  // Every transport sends these two, so every application publishes them.
+  readonly #events = new Map<string, EventDefinition>([
+    [SessionConnected.type, SessionConnected],
+    [SessionDraining.type, SessionDraining],
+  ]);
   readonly #bridge: Subscription;
   readonly #limits: ResolvedHubOptions;
   #closing: Promise<void> | undefined;
@@ -93,6 +104,37 @@ export class Switchyard {
   use(middleware: Middleware | readonly Middleware[]): this {
     this.bus.use(middleware);
     return this;
+  }
+
+  /**
+   * Declares the events the application publishes, so that its contract
+   * (`asyncapi()`) lists them beside its commands. Declaring one twice is
+   * harmless; two definitions of one event type are a `DUPLICATE_EVENT` error.
+   *
+   * @example
+   * app.publishes(RoomJoined, RoomLeft, ChatMessage);
+   */
+  publishes(...events: EventDefinition[]): this {
+    for (const event of events) {
+      if (typeof event !== 'object' || event === null || typeof event.type !== 'string') throw new TypeError('publishes() takes event definitions (defineEvent)');
+      const known = this.#events.get(event.type);
+      if (known !== undefined && known !== event) throw new SetupError(SetupErrorCode.DUPLICATE_EVENT, `event "${event.type}" is declared by two different definitions`);
+    }
+    for (const event of events) this.#events.set(event.type, event);
+    return this;
+  }
+
+  /**
+   * The application's contract as an AsyncAPI 3.0.0 document (plain JSON,
+   * new on each call): every registered command, with its result and errors,
+   * and every declared event, their schemas from the definitions. Commands
+   * a transport registers when it starts (`session.reauth`) appear once it has.
+   *
+   * @example
+   * const document = app.asyncapi({ title: 'Chat', version: '1.0.0', servers: { prod: { host: 'chat.example.com', protocol: 'wss', pathname: '/ws' } } });
+   */
+  asyncapi(options: AsyncApiOptions): AsyncApiDocument {
+    return asyncApiDocument({ commands: this.bus.commands(), events: [...this.#events.values()] }, options);
   }
 
   /** Starts serving the bus on a transport. Several transports may serve one application. */

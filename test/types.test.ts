@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { z } from 'zod';
-import { Switchyard, defineCommand, defineEvent, to, typed, type InputOf, type PayloadOf, type ResultOf } from '../src/index.js';
+import { Switchyard, defineCommand, defineEvent, to, typed, type EventPayloadOf, type InputOf, type PayloadOf, type ResultOf } from '../src/index.js';
 import { testLogger } from './support/harness.js';
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
@@ -37,4 +37,38 @@ it('infers handler payloads and results from the definition, with no casts', () 
   // @ts-expect-error: a handler must return the command's result type
   app.register(Other, ({ n }) => n);
   assert.ok(app.bus.has('user.rename'));
+});
+
+// A result schema gives the result type (its output), as typed<T>() does; no result is void.
+const Join = defineCommand('room.join', {
+  payload: z.object({ room: z.string() }),
+  result: z.object({ room: z.string(), size: z.number().default(0) }),
+});
+const Parsed = defineCommand('parsed', { payload: typed<string>(), result: z.string().transform((text) => text.length) });
+const Fire = defineCommand('fire', { payload: typed<null>() });
+expectType<Equal<ResultOf<typeof Join>, { room: string; size: number }>>();
+expectType<Equal<ResultOf<typeof Parsed>, number>>();
+expectType<Equal<ResultOf<typeof Fire>, void>>();
+expectType<Equal<PayloadOf<typeof Join>, { room: string }>>();
+
+// An event schema gives the payload type (its output), as typed<T>() does.
+const Closed = defineEvent('room.closed', z.object({ room: z.string(), at: z.number().default(0) }));
+expectType<Equal<EventPayloadOf<typeof Closed>, { room: string; at: number }>>();
+expectType<Equal<EventPayloadOf<typeof Renamed>, { name: string }>>();
+
+it('checks handlers and publishers against result and event schemas, and declares events', () => {
+  const app = new Switchyard({ logger: testLogger() });
+  app.register(Join, ({ room }, ctx) => {
+    ctx.publish(Closed, { room, at: 1 }, to.all());
+    // @ts-expect-error: the event's payload needs `at`, the schema's output type
+    ctx.publish(Closed, { room }, to.all());
+    return { room, size: 1 };
+  });
+  // @ts-expect-error: a handler must return the result schema's output type
+  app.register(Parsed, (text) => text);
+  app.publishes(Closed, Renamed);
+  // @ts-expect-error: publishes() takes event definitions, not their types
+  assert.throws(() => app.publishes('room.closed'), TypeError);
+  const operations = Object.values(app.asyncapi({ title: 'types', version: '1' }).operations);
+  assert.deepEqual(operations.map(({ action, title }) => `${action} ${title}`), ['send room.join', 'send parsed', 'receive session.connected', 'receive session.draining', 'receive room.closed', 'receive user.renamed']);
 });

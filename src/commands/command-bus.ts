@@ -85,6 +85,16 @@ export class CommandBus {
   }
 
   /**
+   * The definitions of the registered commands, in the order they were registered.
+   *
+   * @example
+   * const types = bus.commands().map((command) => command.type);
+   */
+  commands(): AnyCommand[] {
+    return [...this.#routes.values()].map((route) => route.command);
+  }
+
+  /**
    * Runs one command. Resolves with its reply, or `undefined` when nothing is
    * owed: a fire-and-forget command whose handler ran. Never rejects.
    */

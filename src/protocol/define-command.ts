@@ -1,4 +1,5 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
+import { isStandardSchema } from './is-standard-schema.js';
 import type { Typed } from './typed.js';
 
 declare const result: unique symbol;
@@ -13,6 +14,11 @@ export interface CommandDefinition<TType extends string = string, TInput = unkno
   readonly type: TType;
   /** Validates the payload before any middleware or handler sees it; absent for typed-only payloads. */
   readonly schema: StandardSchemaV1<TInput, TPayload> | undefined;
+  /**
+   * Describes the result, for the published contract (`app.asyncapi()`);
+   * absent for `typed<T>()` results. The bus does not validate results.
+   */
+  readonly resultSchema?: StandardSchemaV1<unknown, TResult> | undefined;
   readonly [input]?: TInput;
   readonly [result]?: TResult;
 }
@@ -35,17 +41,25 @@ type SchemaOutput<S> = S extends StandardSchemaV1<unknown, infer O> ? O : S exte
 export interface CommandSpec<TSchema, TResult> {
   /** Any Standard Schema (zod, valibot, arktype...), or `typed<T>()` to skip validation. */
   readonly payload: TSchema;
-  /** `typed<T>()` naming the result type; omit for commands that return nothing. */
-  readonly result?: Typed<TResult>;
+  /**
+   * The result type: `typed<T>()`, or a Standard Schema whose output type it
+   * is. A schema documents the result in the published contract; it is not
+   * run against what the handler returns. Omit for commands that return nothing.
+   */
+  readonly result?: Typed<TResult> | StandardSchemaV1<unknown, TResult>;
 }
 
 /**
- * Defines a command.
+ * Defines a command. The definition is frozen and safe in a browser bundle.
  *
  * @example
  * const ChatSay = defineCommand('chat.say', {
  *   payload: z.object({ room: z.string(), text: z.string().min(1) }),
  *   result: typed<{ messageId: string }>(),
+ * });
+ * const RoomJoin = defineCommand('room.join', {
+ *   payload: z.object({ room: z.string() }),
+ *   result: z.object({ room: z.string(), members: z.array(z.string()) }),
  * });
  */
 export function defineCommand<const TType extends string, TSchema extends StandardSchemaV1 | Typed<unknown>, TResult = void>(
@@ -54,9 +68,6 @@ export function defineCommand<const TType extends string, TSchema extends Standa
 ): CommandDefinition<TType, SchemaInput<TSchema>, SchemaOutput<TSchema>, TResult> {
   if (typeof type !== 'string' || type.length === 0) throw new TypeError('a command type must be a non-empty string');
   const schema = isStandardSchema(spec.payload) ? spec.payload : undefined;
-  return Object.freeze({ type, schema }) as CommandDefinition<TType, SchemaInput<TSchema>, SchemaOutput<TSchema>, TResult>;
-}
-
-function isStandardSchema(value: unknown): value is StandardSchemaV1 {
-  return (typeof value === 'object' || typeof value === 'function') && value !== null && '~standard' in value;
+  const resultSchema = isStandardSchema(spec.result) ? spec.result : undefined;
+  return Object.freeze({ type, schema, resultSchema }) as CommandDefinition<TType, SchemaInput<TSchema>, SchemaOutput<TSchema>, TResult>;
 }

@@ -78,6 +78,8 @@ export const SetupErrorCode = Object.freeze({
   NOT_STARTED: 'NOT_STARTED',
   /** The application is closed: it serves no new transport. */
   CLOSED: 'CLOSED',
+  /** Two different definitions were declared for one event type. */
+  DUPLICATE_EVENT: 'DUPLICATE_EVENT',
 } as const);
 
 /** One of the set-up error codes. */
