@@ -5,29 +5,10 @@
  * with Switchyard's code; and the generators of frames, good and bad.
  */
 import fc from 'fast-check';
-import { z } from 'zod';
-import { ErrorCode, MAX_ID_LENGTH, defineCommand, typed, type Switchyard } from '../../src/index.js';
+import { ErrorCode, MAX_ID_LENGTH } from '../../src/index.js';
+import { FUZZ_MAX_DEPTH, FuzzBoom, FuzzEcho, FuzzStrict, strictPayload } from './fuzz-targets.js';
 
-/** The payload nesting the fuzzed application allows (its `limits.maxPayloadDepth`). */
-export const FUZZ_MAX_DEPTH = 32;
-
-export const FuzzEcho = defineCommand('echo', { payload: typed<unknown>(), result: typed<unknown>() });
-export const FuzzBoom = defineCommand('boom', { payload: typed<unknown>() });
-const strictPayload = z.object({ room: z.string().min(1), n: z.number().int() });
-export const FuzzStrict = defineCommand('strict', { payload: strictPayload, result: typed<number>() });
-
-/** What a failing handler throws; it must never reach a client. */
-export const FUZZ_SECRET = 'kaboom: the database password is hunter2';
-
-/** The commands every fuzzed server runs: one that answers, one that throws, one with a schema. */
-export function registerFuzzTargets(app: Switchyard): Switchyard {
-  return app
-    .register(FuzzEcho, (payload) => payload)
-    .register(FuzzBoom, () => {
-      throw new Error(FUZZ_SECRET);
-    })
-    .register(FuzzStrict, (payload) => payload.n);
-}
+export { FUZZ_MAX_DEPTH, FUZZ_SECRET, registerFuzzTargets } from './fuzz-targets.js';
 
 /** What the server owes one frame: nothing, or one reply. */
 export type Owed =
