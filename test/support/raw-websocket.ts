@@ -60,6 +60,14 @@ export function closePayload(code?: number, reason: Buffer | string = ''): Buffe
   return Buffer.concat([status, typeof reason === 'string' ? Buffer.from(reason, 'utf8') : reason]);
 }
 
+/** A reply in a text frame, parsed. */
+export interface TextReply {
+  readonly kind: string;
+  readonly id?: string;
+  readonly payload?: unknown;
+  readonly error?: { readonly code: string; readonly message: string; readonly details: readonly unknown[] };
+}
+
 /** How a connection ended, as the client saw it. */
 export interface Ending {
   /** The code of the server's close frame; 1005 when it had none, `undefined` without a close frame. */
@@ -188,9 +196,9 @@ export class RawWebSocket {
   }
 
   /** The JSON of the first text frame whose JSON matches. */
-  async reply(id: string, ms = 5000): Promise<{ kind: string; id?: string; payload?: unknown; error?: { code: string } }> {
+  async reply(id: string, ms = 5000): Promise<TextReply> {
     const frame = await this.next((candidate) => candidate.opcode === Opcode.TEXT && textId(candidate) === id, `the reply to ${id}`, ms);
-    return JSON.parse(frame.payload.toString('utf8')) as { kind: string; id?: string; payload?: unknown; error?: { code: string } };
+    return JSON.parse(frame.payload.toString('utf8')) as TextReply;
   }
 
   /** Resolves with how the connection ended; rejects after `ms`. */
