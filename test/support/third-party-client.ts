@@ -37,7 +37,6 @@ subscribe('undici:websocket:ping', record(pings));
 export class ThirdPartyClient {
   readonly ws: WebSocket;
   readonly frames: Reply[] = [];
-  readonly binaryMessages: number[] = [];
   readonly closed: Promise<{ code: number; reason: string; wasClean: boolean }>;
   #next = 0;
 
@@ -47,7 +46,7 @@ export class ThirdPartyClient {
     pongs.set(ws, []);
     pings.set(ws, []);
     ws.addEventListener('message', (event) => {
-      if (typeof event.data !== 'string') return void this.binaryMessages.push((event.data as ArrayBuffer).byteLength);
+      if (typeof event.data !== 'string') throw new Error('the server sent a binary message; protocol v1 frames are text');
       this.frames.push(JSON.parse(event.data) as Reply);
       for (const wake of [...waiters]) wake();
     });
