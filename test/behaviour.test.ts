@@ -5,9 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { CommandError, ErrorCode, MAX_ID_LENGTH, type ServerFrame } from '../src/index.js';
+import { CommandError, ErrorCode, MAX_ID_LENGTH, type Middleware, type ServerFrame } from '../src/index.js';
 import { Add, Boom, Delay, Echo, Join, Refuse, SECRET, Shout, Shouted, Slow, registerFixtures } from './support/fixtures.js';
 import { memoryHarness, waitUntil, websocketHarness, type Running, type TestClient } from './support/harness.js';
+import { serve, TestClient as SocketClient } from './support/socket-harness.js';
 
 const isError = (frame: ServerFrame): frame is Extract<ServerFrame, { kind: 'error' }> => frame.kind === 'error';
 
@@ -21,6 +22,18 @@ async function rejection(promise: Promise<unknown>): Promise<CommandError> {
   assert.fail('expected the request to fail');
 }
 
+/** Middleware that notes each handler failure, then lets the bus answer as it would have. */
+function recordFailures(failures: string[]): Middleware {
+  return async (ctx, next) => {
+    try {
+      return await next();
+    } catch (error) {
+      failures.push(`${ctx.connectionId} ${ctx.type}`);
+      throw error;
+    }
+  };
+}
+
 /** Proves every earlier frame for `client` has arrived: replies on one connection are ordered. */
 async function settled(client: TestClient): Promise<void> {
   await client.request(Echo, 'barrier');
@@ -31,8 +44,11 @@ for (const harness of [websocketHarness, memoryHarness]) {
     let server: Running;
     const aborted: string[] = [];
 
+    // "<connection id> <command type>" of every handler that failed, as the middleware around it saw.
+    const failures: string[] = [];
+
     before(async () => {
-      server = await harness.start((app) => registerFixtures(app, aborted), { commandTimeoutMs: 150 });
+      server = await harness.start((app) => registerFixtures(app, aborted).use(recordFailures(failures)), { commandTimeoutMs: 150 });
     });
     after(() => server.close());
 
@@ -73,8 +89,9 @@ for (const harness of [websocketHarness, memoryHarness]) {
       it('reports no handler failure for a fire-and-forget command', async () => {
         const client = await server.connect();
         client.send(Boom, {});
+        await waitUntil(() => failures.includes(`${client.connectionId} ${Boom.type}`));
         await settled(client);
-        assert.deepEqual(client.frames.filter(isError), []);
+        assert.deepEqual(client.frames.filter(isError), [], 'the handler failed, and the client heard nothing of it');
       });
     });
 
@@ -218,13 +235,14 @@ for (const harness of [websocketHarness, memoryHarness]) {
         assert.deepEqual(hello, { kind: 'event', type: 'session.connected', payload: { connectionId: client.connectionId, user: { id: 'grace' } } });
       });
 
-      it('forgets a closed connection everywhere: rooms, user index, presence', async () => {
+      it("forgets a closed connection's rooms and presence, and the room goes on without it", async () => {
         const leaving = await server.connect({ id: 'lin' });
         const staying = await server.connect({ id: 'max' });
         await leaving.request(Join, { room: 'cleanup' });
         await staying.request(Join, { room: 'cleanup' });
         leaving.close();
         await waitUntil(async () => (await server.app.presence.members('cleanup')).length === 1);
+        assert.deepEqual((await server.app.presence.members('cleanup')).map((member) => member.connectionId), [staying.connectionId]);
         assert.deepEqual(await server.app.presence.sessions('lin'), []);
         await staying.request(Shout, { text: 'anyone?', audience: 'room', id: 'cleanup' });
         assert.equal((await staying.nextEvent(Shouted)).text, 'anyone?');
@@ -268,3 +286,31 @@ for (const harness of [websocketHarness, memoryHarness]) {
     });
   });
 }
+
+// The indexes are the hub's own: only a transport's stats show them (the memory transport has none).
+describe('WebSocket transport: what a closed connection leaves behind', () => {
+  it('forgets a closed connection everywhere: rooms, user index, presence', async () => {
+    const { app, transport, url } = await serve({
+      transport: { authenticate: (request) => ({ id: String(request.headers['x-user']) }) },
+      setup: (app) => registerFixtures(app),
+    });
+    try {
+      const leaving = await SocketClient.connect(url, { headers: { 'x-user': 'lin' } });
+      const staying = await SocketClient.connect(url, { headers: { 'x-user': 'max' } });
+      for (const [client, room] of [[leaving, 'cleanup'], [staying, 'cleanup'], [leaving, 'lin-only']] as const) {
+        assert.equal((await client.request(Join.type, { room })).kind, 'result');
+      }
+      assert.deepEqual(transport.stats, { connections: 2, users: 2, rooms: 2 });
+      await leaving.close();
+      await waitUntil(() => transport.stats.connections === 1);
+      assert.deepEqual(transport.stats, { connections: 1, users: 1, rooms: 1 }, 'lin has left the user index, and lin-only is gone');
+      assert.deepEqual(await app.presence.sessions('lin'), []);
+      assert.deepEqual(await app.presence.members('lin-only'), []);
+      await staying.close();
+      await waitUntil(() => transport.stats.connections === 0);
+      assert.deepEqual(transport.stats, { connections: 0, users: 0, rooms: 0 });
+    } finally {
+      await app.close();
+    }
+  });
+});

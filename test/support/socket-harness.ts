@@ -107,7 +107,7 @@ export class TestClient extends FrameInbox<Frame> {
 
   /** Resolves with the first frame, already received or still to come, that matches; rejects after `ms`. */
   override waitFor(match: (frame: Frame) => boolean, what = 'a matching frame', ms = 5000): Promise<Frame> {
-    return within(super.waitFor(match), ms, what);
+    return super.waitFor(match, what, ms);
   }
 
   /** Closes from the client side and waits for the close to complete. */
