@@ -70,13 +70,12 @@ export class RedisPresence extends Presence {
   #backingOff = false;
   readonly #synced = new BehaviorSubject(false);
   /**
-   * Settles when the current connection closes. ioredis resends what a closed
-   * connection left unanswered once it reconnects, so a write or read in
-   * flight at a crash would otherwise keep its caller waiting for the whole
-   * outage.
+   * Callers waiting on a write or read, answered when the connection closes.
+   * ioredis resends what a closed connection left unanswered once it
+   * reconnects, so a write or read in flight at a crash would otherwise keep
+   * its caller waiting for the whole outage.
    */
-  #connectionClosed: Promise<typeof CONNECTION_CLOSED>;
-  #onConnectionClosed: () => void = noop;
+  readonly #waiting = new Set<() => void>();
   readonly #timer: NodeJS.Timeout;
   #closing: Promise<void> | undefined;
 
@@ -86,7 +85,6 @@ export class RedisPresence extends Presence {
     this.#prefix = (this.#options.client?.options.keyPrefix ?? '') + this.#options.keyPrefix;
     this.#nodeKey = `${this.#prefix}node:${this.#options.nodeId}`;
     this.#epoch = this.#nextEpoch();
-    this.#connectionClosed = this.#nextConnectionClosed();
     this.#link = new RedisLinkState(this.#options.logger, 'presence', 'presence changes are kept locally and written back when it returns');
     this.#redis = openRedis(this.#options, 'presence');
     this.#redis.on('error', this.#onError);
@@ -211,7 +209,7 @@ export class RedisPresence extends Presence {
 
   /** Sends one change. A failure never reaches the caller: the state is written back instead. */
   async #send(batch: ChainableCommander): Promise<void> {
-    const failure = await Promise.race([batch.exec().then(failureOf, identity), this.#connectionClosed]);
+    const failure = await this.#untilClosed(batch.exec().then(failureOf, identity));
     if (failure === undefined) return;
     this.#link.lost();
     this.#link.down(failure);
@@ -220,14 +218,16 @@ export class RedisPresence extends Presence {
   }
 
   async #read(key: string): Promise<PresenceEntry[]> {
-    if (this.#redis.status !== 'ready') throw new CommandError(ErrorCode.UNAVAILABLE, 'presence is unavailable: Redis is unreachable');
+    if (this.#redis.status !== 'ready') throw unreachable();
     let flat: unknown;
     try {
-      flat = await Promise.race([readPresence(this.#redis, key, `${this.#prefix}node:`, this.#options.nodeId), this.#connectionClosed]);
+      flat = await this.#untilClosed(readPresence(this.#redis, key, `${this.#prefix}node:`, this.#options.nodeId));
     } catch (error) {
-      throw new CommandError(ErrorCode.UNAVAILABLE, 'presence is unavailable: Redis did not answer the read', [], { cause: error });
+      // An error Redis answered with (a script refused by an ACL, a key of the wrong type) says more than "unreachable".
+      if (error instanceof Error && error.name === 'ReplyError') throw new CommandError(ErrorCode.UNAVAILABLE, 'presence is unavailable: Redis refused the read', [], { cause: error });
+      throw unreachable(error);
     }
-    if (flat === CONNECTION_CLOSED) throw new CommandError(ErrorCode.UNAVAILABLE, 'presence is unavailable: Redis is unreachable');
+    if (flat === CONNECTION_CLOSED) throw unreachable();
     const entries: PresenceEntry[] = [];
     if (!Array.isArray(flat)) return entries;
     for (let index = 0; index + 1 < flat.length; index += 2) {
@@ -321,9 +321,21 @@ export class RedisPresence extends Presence {
     this.#synced.next(false);
   }
 
-  #nextConnectionClosed(): Promise<typeof CONNECTION_CLOSED> {
-    return new Promise((resolve) => {
-      this.#onConnectionClosed = () => resolve(CONNECTION_CLOSED);
+  /** What `command` settles with, or `CONNECTION_CLOSED` if the connection closes first. */
+  #untilClosed<T>(command: Promise<T>): Promise<T | typeof CONNECTION_CLOSED> {
+    return new Promise((resolve, reject) => {
+      const closed = (): void => resolve(CONNECTION_CLOSED);
+      this.#waiting.add(closed);
+      command.then(
+        (value) => {
+          this.#waiting.delete(closed);
+          resolve(value);
+        },
+        (error: unknown) => {
+          this.#waiting.delete(closed);
+          reject(error);
+        },
+      );
     });
   }
 
@@ -374,8 +386,8 @@ export class RedisPresence extends Presence {
   };
 
   readonly #onClose = (): void => {
-    this.#onConnectionClosed();
-    this.#connectionClosed = this.#nextConnectionClosed();
+    for (const closed of this.#waiting) closed();
+    this.#waiting.clear();
     this.#drifted();
     this.#link.down();
   };
@@ -387,10 +399,12 @@ export class RedisPresence extends Presence {
 
 const CONNECTION_CLOSED = 'the connection to Redis closed';
 
-function noop(): void {}
-
 function identity<T>(value: T): T {
   return value;
+}
+
+function unreachable(cause?: unknown): CommandError {
+  return new CommandError(ErrorCode.UNAVAILABLE, 'presence is unavailable: Redis is unreachable', [], { cause });
 }
 
 /** The first error of a transaction, or `undefined` when every command succeeded. */
