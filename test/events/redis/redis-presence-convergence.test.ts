@@ -56,6 +56,37 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('pause' as const), ms: fc.integer({ min: 20, max: 3 * PRESENCE_TTL_MS }) }) },
 );
 
+/** Sequences that broke an earlier design, run first every time. */
+const examples: Array<[Op[]]> = [
+  // Found by this property against an earlier design, which lost u2's session for good.
+  [
+    [
+      { kind: 'connect', node: 0, conn: 0, user: 'u2' },
+      { kind: 'idle', ms: 12 },
+      { kind: 'start' },
+      { kind: 'connect', node: 1, conn: 2, user: 'u1' },
+      { kind: 'pause', ms: 243 },
+      { kind: 'leave', node: 1, conn: 1, room: 'r2' },
+      { kind: 'identify', node: 0, conn: 1, user: 'u0' },
+      { kind: 'join', node: 0, conn: 0, room: 'r1' },
+      { kind: 'idle', ms: 20 },
+      { kind: 'join', node: 0, conn: 1, room: 'r2' },
+    ],
+  ],
+  // A write in flight when Redis died kept its caller waiting until Redis came back.
+  [
+    [
+      { kind: 'connect', node: 1, conn: 0, user: 'u1' },
+      { kind: 'idle', ms: 3 * HEARTBEAT_MS },
+      { kind: 'pause', ms: PRESENCE_TTL_MS },
+      { kind: 'join', node: 1, conn: 0, room: 'r2' },
+      { kind: 'kill' },
+      { kind: 'settle' },
+      { kind: 'start' },
+    ],
+  ],
+];
+
 /** What one node's connections are, as its transport knows them: the truth presence must converge to. */
 type Truth = Map<string, { userId: string | undefined; rooms: Set<string> }>;
 
@@ -204,7 +235,7 @@ describe('Redis presence under restarts and pauses', { skip: redis.skip, timeout
           await run.close();
         }
       }),
-      { numRuns: Number(process.env.PRESENCE_RUNS ?? 60), endOnFailure: true },
+      { numRuns: Number(process.env.PRESENCE_RUNS ?? 60), endOnFailure: true, examples },
     );
     convergedAfter.sort((a, b) => a - b);
     t.diagnostic(
