@@ -235,7 +235,7 @@ describe('Redis presence under restarts and pauses', { skip: redis.skip, timeout
           await run.close();
         }
       }),
-      { numRuns: Number(process.env.PRESENCE_RUNS ?? 60), endOnFailure: true, examples },
+      { numRuns: Number(process.env.PRESENCE_RUNS ?? 50), endOnFailure: true, examples },
     );
     convergedAfter.sort((a, b) => a - b);
     t.diagnostic(
