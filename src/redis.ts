@@ -3,6 +3,7 @@
  * node. The only entry that loads `ioredis`.
  */
 export { RedisBackplane } from './events/redis/redis-backplane.js';
+export type { RedisBackplaneStats } from './events/redis/redis-backplane.js';
 export { RedisPresence } from './events/redis/redis-presence.js';
 export type { RedisScaleOutOptions } from './events/redis/redis-options.js';
 export { createRedisScaleOut, scaleOutFromEnv } from './events/redis/redis-scale-out.js';

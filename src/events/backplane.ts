@@ -10,7 +10,12 @@ import type { EventEnvelope } from './event-envelope.js';
 export interface Backplane {
   /** Sends an event published on this node to its audience wherever it is. */
   publish(envelope: EventEnvelope): void;
-  /** Events this node must deliver to its local connections, each exactly once. */
+  /**
+   * Events this node must deliver to its local connections: each event
+   * published on this node once, each event from another node at most once
+   * (a cross-node backplane may lose events, as Redis pub/sub does during an
+   * outage, but never repeats them).
+   */
   readonly deliveries: Observable<EventEnvelope>;
   /** Stops carrying events and releases resources. Idempotent. */
   close(): Promise<void>;

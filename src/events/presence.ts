@@ -11,6 +11,10 @@ export interface PresenceEntry {
  * read it (inject `Presence`). {@link MemoryPresence} covers one process; a
  * backplane's presence covers every node.
  *
+ * A presence shared through a store (Redis) records changes even while the
+ * store is unreachable and converges once it is back; its reads then reject
+ * with a `CommandError` `UNAVAILABLE`, which reaches the client as such.
+ *
  * @example
  * const members = await presence.members('lobby');
  */
@@ -23,8 +27,8 @@ export abstract class Presence {
   abstract joined(room: string, entry: PresenceEntry): Promise<void>;
   /** Records that a session left a room. */
   abstract left(room: string, connectionId: string): Promise<void>;
-  /** The sessions in a room. */
+  /** The sessions in a room, on every node the presence covers. */
   abstract members(room: string): Promise<PresenceEntry[]>;
-  /** The sessions of a user. */
+  /** The sessions of a user, on every node the presence covers. */
   abstract sessions(userId: string): Promise<PresenceEntry[]>;
 }

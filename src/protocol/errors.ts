@@ -29,7 +29,7 @@ export const ErrorCode = Object.freeze({
   INTERNAL: 'INTERNAL',
   /** The connection is in as many rooms as it may be; leave one first. */
   TOO_MANY_ROOMS: 'TOO_MANY_ROOMS',
-  /** The node is draining for shutdown; send the command again on a new connection. */
+  /** The node is draining for shutdown (send the command again on a new connection), or something it needs, such as Redis presence, is unreachable (try again later). */
   UNAVAILABLE: 'UNAVAILABLE',
 } as const);
 

@@ -88,6 +88,21 @@ export class RedisServer {
     child.stdout?.resume();
   }
 
+  /** Whether the process is running (paused or not). */
+  get running(): boolean {
+    return this.#child !== undefined;
+  }
+
+  /** Freezes the process (SIGSTOP): connections stay open and commands wait, as in a long stall; time goes on, so keys expire. */
+  pause(): void {
+    this.#child?.kill('SIGSTOP');
+  }
+
+  /** Lets a paused process go on (SIGCONT); harmless on one that is not paused. */
+  resume(): void {
+    this.#child?.kill('SIGCONT');
+  }
+
   /** Stops the process abruptly (SIGKILL, as a crash would); resolves once it has exited. */
   async stop(): Promise<void> {
     const child = this.#child;

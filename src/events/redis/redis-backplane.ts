@@ -1,15 +1,24 @@
 import type { Redis } from 'ioredis';
 import { BehaviorSubject, Subject, distinctUntilChanged, firstValueFrom, filter, type Observable } from 'rxjs';
+import { SetupError, SetupErrorCode } from '../../protocol/errors.js';
 import type { Backplane } from '../backplane.js';
 import type { EventEnvelope } from '../event-envelope.js';
+import { readBackplaneMessage, type BackplaneMessage } from './backplane-message.js';
+import { IntervalLog } from './interval-log.js';
+import { MessageSignature } from './message-signature.js';
 import { closeRedis, openRedis } from './redis-connection.js';
 import { RedisLinkState } from './redis-link-state.js';
 import { resolveRedisOptions, type RedisScaleOutOptions, type ResolvedRedisOptions } from './redis-options.js';
 
-/** What crosses Redis: the publishing node's id and the event. */
-interface WireMessage {
-  readonly n: string;
-  readonly e: EventEnvelope;
+/** How often, at most, dropped messages are logged (with their count). */
+const DROP_LOG_INTERVAL_MS = 10_000;
+
+/** What a {@link RedisBackplane} dropped from the channel since it started. */
+export interface RedisBackplaneStats {
+  /** Messages that were not a node's message: not JSON, or not the shape a node publishes. */
+  readonly malformed: number;
+  /** With a `signingKey`: messages without a signature, or whose signature did not match. */
+  readonly rejected: number;
 }
 
 /**
@@ -24,6 +33,11 @@ interface WireMessage {
  * outage is logged once when it starts and once when it ends. Reconnection
  * is automatic.
  *
+ * Whatever arrives on the channel is checked before it is used: a message
+ * that is not a node's message (or, with a `signingKey`, is not signed with
+ * it) is dropped, counted in {@link RedisBackplane.stats}, and logged at
+ * most once every 10 seconds; it never throws.
+ *
  * @example
  * const backplane = new RedisBackplane({ url: process.env.REDIS_URL });
  * await backplane.ready();
@@ -37,6 +51,11 @@ export class RedisBackplane implements Backplane {
   readonly #deliveries = new Subject<EventEnvelope>();
   readonly #status = new BehaviorSubject<'up' | 'down'>('down');
   readonly #link: RedisLinkState;
+  readonly #signature: MessageSignature | undefined;
+  readonly #malformedLog: IntervalLog;
+  readonly #rejectedLog: IntervalLog;
+  #malformed = 0;
+  #rejected = 0;
   #subscribed = false;
   #closing: Promise<void> | undefined;
 
@@ -44,6 +63,10 @@ export class RedisBackplane implements Backplane {
     this.#options = resolveRedisOptions(options);
     this.#channel = `${this.#options.keyPrefix}events`;
     this.#link = new RedisLinkState(this.#options.logger, 'backplane', 'events for other nodes are dropped until it is back; local delivery continues');
+    const log = this.#options.logger.child({ component: 'redis-backplane' });
+    this.#malformedLog = new IntervalLog(log, DROP_LOG_INTERVAL_MS, 'malformed backplane messages dropped');
+    this.#rejectedLog = new IntervalLog(log, DROP_LOG_INTERVAL_MS, 'unsigned or forged backplane messages dropped');
+    this.#signature = this.#options.signingKey === undefined ? undefined : new MessageSignature(this.#options.signingKey);
     this.#publisher = openRedis(this.#options, 'pub');
     this.#subscriber = openRedis(this.#options, 'sub');
     for (const redis of [this.#publisher, this.#subscriber]) {
@@ -65,13 +88,26 @@ export class RedisBackplane implements Backplane {
     return this.#status.pipe(distinctUntilChanged());
   }
 
+  /**
+   * Counts of what this node dropped from the channel (a snapshot). Non-zero
+   * means something other than a node of this application publishes under
+   * the key prefix: see "Security on a shared Redis" in docs/scaling.md.
+   *
+   * @example
+   * metrics.gauge('backplane_malformed', backplane.stats.malformed);
+   */
+  get stats(): RedisBackplaneStats {
+    return Object.freeze({ malformed: this.#malformed, rejected: this.#rejected });
+  }
+
   get deliveries(): Observable<EventEnvelope> {
     return this.#deliveries.asObservable();
   }
 
-  /** Resolves once events cross nodes: both connections are up and the channel is subscribed. */
+  /** Resolves once events cross nodes: both connections are up and the channel is subscribed. Rejects with `SetupError` `CLOSED` after `close()`. */
   async ready(): Promise<void> {
-    await firstValueFrom(this.#status.pipe(filter((status) => status === 'up')));
+    const status = await firstValueFrom(this.#status.pipe(filter((status) => status === 'up')), { defaultValue: 'closed' as const });
+    if (status === 'closed') throw new SetupError(SetupErrorCode.CLOSED, 'the Redis backplane is closed');
   }
 
   publish(envelope: EventEnvelope): void {
@@ -83,11 +119,12 @@ export class RedisBackplane implements Backplane {
     }
     let message: string;
     try {
-      message = JSON.stringify({ n: this.#options.nodeId, e: envelope } satisfies WireMessage);
+      message = JSON.stringify({ n: this.#options.nodeId, e: envelope } satisfies BackplaneMessage);
     } catch (error) {
       this.#options.logger.error({ err: error, type: envelope.type }, 'event could not be serialized for other nodes');
       return;
     }
+    if (this.#signature !== undefined) message = this.#signature.sign(message);
     this.#publisher.publish(this.#channel, message).catch(this.#onPublishFailed);
   }
 
@@ -96,6 +133,8 @@ export class RedisBackplane implements Backplane {
   }
 
   async #close(): Promise<void> {
+    this.#malformedLog.close();
+    this.#rejectedLog.close();
     this.#deliveries.complete();
     this.#status.complete();
     this.#subscriber.off('close', this.#onClose);
@@ -138,12 +177,25 @@ export class RedisBackplane implements Backplane {
   };
 
   readonly #onMessage = (channel: string, raw: string): void => {
-    if (channel !== this.#channel) return;
-    let message: WireMessage;
+    if (channel !== this.#channel || this.#closing !== undefined) return;
+    let json: string | undefined = raw;
+    if (this.#signature !== undefined) {
+      json = this.#signature.open(raw);
+      if (json === undefined) {
+        this.#rejected += 1;
+        this.#rejectedLog.record({ total: this.#rejected });
+        return;
+      }
+    }
+    let message: BackplaneMessage | undefined;
     try {
-      message = JSON.parse(raw) as WireMessage;
-    } catch (error) {
-      this.#options.logger.warn({ err: error }, 'malformed backplane message ignored');
+      message = readBackplaneMessage(JSON.parse(json));
+    } catch {
+      message = undefined;
+    }
+    if (message === undefined) {
+      this.#malformed += 1;
+      this.#malformedLog.record({ total: this.#malformed });
       return;
     }
     if (message.n === this.#options.nodeId) return;

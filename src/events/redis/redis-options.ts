@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
 
@@ -29,6 +29,15 @@ export interface RedisScaleOutOptions {
   reconnectMaxDelayMs?: number;
   /** Where outages and recoveries are logged (once each, never per event). Without one, nothing is logged. @default a disabled logger */
   logger?: Logger;
+  /**
+   * A secret every node shares, at least 32 bytes (a string counts its UTF-8
+   * bytes). When set, each backplane message is signed (HMAC-SHA256) and
+   * messages without a valid signature are dropped and counted in
+   * `stats.rejected`: for a Redis shared with clients that must not inject
+   * events. All nodes need the same key. Without one, messages are not signed.
+   * @default undefined
+   */
+  signingKey?: string | Uint8Array;
 }
 
 /** The options once defaults are applied and checked. */
@@ -41,6 +50,7 @@ export interface ResolvedRedisOptions {
   readonly presenceTtlMs: number;
   readonly reconnectMaxDelayMs: number;
   readonly logger: Logger;
+  readonly signingKey: KeyObject | undefined;
 }
 
 const defaults = Object.freeze({
@@ -70,6 +80,7 @@ export function resolveRedisOptions(options: RedisScaleOutOptions): ResolvedRedi
     presenceTtlMs: options.presenceTtlMs ?? defaults.presenceTtlMs,
     reconnectMaxDelayMs: options.reconnectMaxDelayMs ?? defaults.reconnectMaxDelayMs,
     logger: options.logger ?? pino({ enabled: false }),
+    signingKey: resolveSigningKey(options.signingKey),
   };
   if (resolved.nodeId.length === 0) throw new TypeError('"nodeId" must be a non-empty string');
   if (!Number.isInteger(resolved.heartbeatMs) || resolved.heartbeatMs < 10) throw new RangeError('"heartbeatMs" must be an integer of at least 10');
@@ -78,4 +89,15 @@ export function resolveRedisOptions(options: RedisScaleOutOptions): ResolvedRedi
   }
   if (!Number.isInteger(resolved.reconnectMaxDelayMs) || resolved.reconnectMaxDelayMs < 1) throw new RangeError('"reconnectMaxDelayMs" must be a positive integer');
   return Object.freeze(resolved);
+}
+
+const MIN_SIGNING_KEY_BYTES = 32;
+
+function resolveSigningKey(key: string | Uint8Array | undefined): KeyObject | undefined {
+  if (key === undefined) return undefined;
+  if (typeof key !== 'string' && !(key instanceof Uint8Array)) throw new TypeError('"signingKey" must be a string or a Uint8Array');
+  // A copy: the caller may reuse or zero its buffer.
+  const bytes = typeof key === 'string' ? Buffer.from(key, 'utf8') : Buffer.from(key);
+  if (bytes.length < MIN_SIGNING_KEY_BYTES) throw new RangeError(`"signingKey" must be at least ${MIN_SIGNING_KEY_BYTES} bytes`);
+  return createSecretKey(bytes);
 }

@@ -1,33 +1,46 @@
+import { randomBytes } from 'node:crypto';
 import type { ChainableCommander, Redis } from 'ioredis';
 import { BehaviorSubject, filter, firstValueFrom } from 'rxjs';
+import { CommandError, ErrorCode, SetupError, SetupErrorCode } from '../../protocol/errors.js';
 import { Presence, type PresenceEntry } from '../presence.js';
+import { decodeEntry, encodeEntry } from './presence-entry-codec.js';
+import { readPresence } from './presence-read-script.js';
 import { closeRedis, openRedis } from './redis-connection.js';
 import { RedisLinkState } from './redis-link-state.js';
 import { resolveRedisOptions, type RedisScaleOutOptions, type ResolvedRedisOptions } from './redis-options.js';
-
-/** One stored entry: the owning node and the user, as a hash field's value. */
-interface StoredEntry {
-  readonly n: string;
-  readonly u: string | null;
-}
 
 interface LocalSession {
   readonly userId: string | undefined;
   readonly rooms: Set<string>;
 }
 
+/** What a transaction's `exec()` resolves with: `[error, result]` per command, `null` when it was discarded. */
+type ExecResults = Array<[Error | null, unknown]> | null;
+
 /**
  * Presence across nodes, in Redis: one hash per room and one per user,
- * field = connection id, value = owning node and user. Each node refreshes
- * a liveness key every `heartbeatMs`; it expires `presenceTtlMs` after the
- * last one. Readers ignore (and remove) entries of nodes whose key is gone,
- * so a node that dies without cleanup vanishes from `members()` and
- * `sessions()` within `presenceTtlMs`.
+ * field = connection id, value = owning node, epoch and user.
  *
- * This node's own entries are also kept in memory, which is what lets it
- * keep serving while Redis is away: writes are recorded locally and the
- * whole local state is written back once Redis returns (even a Redis that
- * restarted empty). Reads need Redis and reject while it is unreachable.
+ * This node's own state, kept in memory, is the truth; Redis holds a copy
+ * that other nodes read. Changes go straight to Redis, in order, over one
+ * connection. Whenever the copy may have drifted (a write failed, the
+ * connection closed, Redis restarted empty, this node's liveness key was
+ * found gone), the node writes its whole state back under a new epoch in
+ * one transaction that also points its liveness key at that epoch: every
+ * entry it may have left behind, from a removal that never reached Redis,
+ * belongs to an older epoch and is dead at once. One write-back at a time;
+ * if the state was marked as drifted again meanwhile, another follows.
+ *
+ * The liveness key (`<prefix>node:<id>`, holding the epoch) expires
+ * `presenceTtlMs` after the last heartbeat. Readers keep the entries whose
+ * node's key holds their epoch and, in the same atomic step, delete the
+ * others, so a node that dies without cleanup vanishes from `members()` and
+ * `sessions()` within `presenceTtlMs`, and a node coming back never loses
+ * fresh entries to a reader that judged it dead a moment before.
+ *
+ * Writes never fail the caller: while Redis is away they are kept locally
+ * and written back once it returns. Reads need Redis and reject with
+ * `UNAVAILABLE` while it is unreachable.
  *
  * @example
  * const presence = new RedisPresence({ url: process.env.REDIS_URL });
@@ -38,24 +51,46 @@ export class RedisPresence extends Presence {
   readonly #options: ResolvedRedisOptions;
   readonly #redis: Redis;
   readonly #link: RedisLinkState;
+  /** Prefix of every key this presence stores (an ioredis `keyPrefix` of the user's client comes first). */
+  readonly #prefix: string;
+  readonly #nodeKey: string;
   readonly #sessions = new Map<string, LocalSession>();
-  /** Hash fields of this node removed while their removal could not reach Redis. */
-  readonly #pendingRemovals = new Map<string, Set<string>>();
-  readonly #timer: NodeJS.Timeout;
-  /** Changes not yet in Redis; a node starts with one (itself). Non-zero means the next heartbeat writes everything back. */
-  #unsynced = 1;
+  readonly #roomMembers = new Map<string, Set<string>>();
+  readonly #userSessions = new Map<string, Set<string>>();
+  readonly #incarnation = randomBytes(6).toString('hex');
+  #epochs = 0;
+  #epoch: string;
+  /** Moves whenever Redis may no longer match the local state. */
+  #generation = 1;
+  /** The generation the last successful write-back covered; behind `#generation` means a write-back is due. */
+  #writtenGeneration = 0;
+  /** A write-back or a liveness check is in flight: never more than one. */
+  #busy = false;
+  /** The last write-back failed: the next waits for the heartbeat, so a Redis that refuses writes is not hammered. */
+  #backingOff = false;
   readonly #synced = new BehaviorSubject(false);
+  /**
+   * Callers waiting on a write or read, answered when the connection closes.
+   * ioredis resends what a closed connection left unanswered once it
+   * reconnects, so a write or read in flight at a crash would otherwise keep
+   * its caller waiting for the whole outage.
+   */
+  readonly #waiting = new Set<() => void>();
+  readonly #timer: NodeJS.Timeout;
   #closing: Promise<void> | undefined;
 
   constructor(options: RedisScaleOutOptions) {
     super();
     this.#options = resolveRedisOptions(options);
+    this.#prefix = (this.#options.client?.options.keyPrefix ?? '') + this.#options.keyPrefix;
+    this.#nodeKey = `${this.#prefix}node:${this.#options.nodeId}`;
+    this.#epoch = this.#nextEpoch();
     this.#link = new RedisLinkState(this.#options.logger, 'presence', 'presence changes are kept locally and written back when it returns');
     this.#redis = openRedis(this.#options, 'presence');
     this.#redis.on('error', this.#onError);
-    this.#redis.on('ready', this.#heartbeat);
+    this.#redis.on('ready', this.#onReady);
     this.#redis.on('close', this.#onClose);
-    this.#timer = setInterval(this.#heartbeat, this.#options.heartbeatMs);
+    this.#timer = setInterval(this.#onHeartbeat, this.#options.heartbeatMs);
     this.#timer.unref();
   }
 
@@ -64,43 +99,56 @@ export class RedisPresence extends Presence {
     return this.#options.nodeId;
   }
 
-  /** Resolves once this node's presence has been written to Redis. */
+  /** Resolves once this node's presence has been written to Redis; rejects with `SetupError` `CLOSED` after `close()`. */
   async ready(): Promise<void> {
-    await firstValueFrom(this.#synced.pipe(filter(Boolean)));
+    const synced = await firstValueFrom(this.#synced.pipe(filter(Boolean)), { defaultValue: false });
+    if (!synced) throw new SetupError(SetupErrorCode.CLOSED, 'the Redis presence is closed');
   }
 
   async connected(entry: PresenceEntry): Promise<void> {
+    // Every change is recorded and sent before the first await, so changes reach Redis in the order they were made.
+    const forgotten = this.#forget(entry.connectionId);
     this.#sessions.set(entry.connectionId, { userId: entry.userId, rooms: new Set() });
-    if (entry.userId !== undefined) await this.#put(this.#userKey(entry.userId), entry);
+    if (entry.userId === undefined) return forgotten;
+    add(this.#userSessions, entry.userId, entry.connectionId);
+    await Promise.all([forgotten, this.#put([this.#userKey(entry.userId)], entry.connectionId, entry.userId)]);
   }
 
   async disconnected(connectionId: string): Promise<void> {
-    const session = this.#sessions.get(connectionId);
-    if (session === undefined) return;
-    this.#sessions.delete(connectionId);
-    const keys = [...session.rooms].map((room) => this.#roomKey(room));
-    if (session.userId !== undefined) keys.push(this.#userKey(session.userId));
-    await this.#remove(keys, connectionId);
+    await this.#forget(connectionId);
   }
 
   async joined(room: string, entry: PresenceEntry): Promise<void> {
     let session = this.#sessions.get(entry.connectionId);
-    if (session === undefined) this.#sessions.set(entry.connectionId, (session = { userId: entry.userId, rooms: new Set() }));
+    if (session === undefined) {
+      this.#sessions.set(entry.connectionId, (session = { userId: entry.userId, rooms: new Set() }));
+      if (entry.userId !== undefined) add(this.#userSessions, entry.userId, entry.connectionId);
+    }
     session.rooms.add(room);
-    await this.#put(this.#roomKey(room), entry);
+    add(this.#roomMembers, room, entry.connectionId);
+    await this.#put([this.#roomKey(room)], entry.connectionId, session.userId);
   }
 
   async left(room: string, connectionId: string): Promise<void> {
     this.#sessions.get(connectionId)?.rooms.delete(room);
+    remove(this.#roomMembers, room, connectionId);
     await this.#remove([this.#roomKey(room)], connectionId);
   }
 
+  /** The sessions in a room, on every node. Rejects with `UNAVAILABLE` while Redis is unreachable. */
   async members(room: string): Promise<PresenceEntry[]> {
-    return this.#read(this.#roomKey(room));
+    const entries = await this.#read(this.#roomKey(room));
+    for (const connectionId of this.#roomMembers.get(room) ?? []) {
+      entries.push({ connectionId, userId: this.#sessions.get(connectionId)?.userId });
+    }
+    return entries;
   }
 
+  /** The sessions of a user, on every node. Rejects with `UNAVAILABLE` while Redis is unreachable. */
   async sessions(userId: string): Promise<PresenceEntry[]> {
-    return this.#read(this.#userKey(userId));
+    const entries = await this.#read(this.#userKey(userId));
+    for (const connectionId of this.#userSessions.get(userId) ?? []) entries.push({ connectionId, userId });
+    return entries;
   }
 
   /** Stops the heartbeat, removes this node's entries, and closes the connection. Idempotent. */
@@ -113,111 +161,192 @@ export class RedisPresence extends Presence {
     this.#synced.complete();
     this.#redis.off('close', this.#onClose);
     if (this.#redis.status === 'ready') {
-      const batch = this.#redis.multi().del(this.#nodeKey());
+      // Deleting the liveness key is what makes the entries dead for every reader; the HDELs only tidy up.
+      const batch = this.#redis.multi().del(this.#nodeKey);
       for (const [connectionId, session] of this.#sessions) {
         for (const key of this.#keysOf(session)) batch.hdel(key, connectionId);
       }
       await batch.exec().catch(this.#onError);
     }
     this.#sessions.clear();
+    this.#roomMembers.clear();
+    this.#userSessions.clear();
     await closeRedis(this.#redis);
   }
 
-  async #put(key: string, entry: PresenceEntry): Promise<void> {
-    this.#pendingRemovals.get(key)?.delete(entry.connectionId);
+  #forget(connectionId: string): Promise<void> {
+    const session = this.#sessions.get(connectionId);
+    if (session === undefined) return Promise.resolve();
+    this.#sessions.delete(connectionId);
+    for (const room of session.rooms) remove(this.#roomMembers, room, connectionId);
+    if (session.userId !== undefined) remove(this.#userSessions, session.userId, connectionId);
+    return this.#remove(this.#keysOf(session), connectionId);
+  }
+
+  async #put(keys: string[], connectionId: string, userId: string | undefined): Promise<void> {
+    if (!this.#writable()) return;
+    const value = this.#value(userId);
     const batch = this.#redis.multi();
-    this.#alive(batch);
-    batch.hset(key, entry.connectionId, this.#value(entry.userId)).pexpire(key, this.#options.presenceTtlMs);
+    for (const key of keys) batch.hset(key, connectionId, value).pexpire(key, this.#options.presenceTtlMs);
     await this.#send(batch);
   }
 
   async #remove(keys: string[], connectionId: string): Promise<void> {
-    if (keys.length === 0) return;
+    if (keys.length === 0 || !this.#writable()) return;
     const batch = this.#redis.multi();
     for (const key of keys) batch.hdel(key, connectionId);
-    if (await this.#send(batch)) return;
-    for (const key of keys) {
-      let fields = this.#pendingRemovals.get(key);
-      if (fields === undefined) this.#pendingRemovals.set(key, (fields = new Set()));
-      fields.add(connectionId);
-    }
+    await this.#send(batch);
   }
 
-  /** Sends a write; if Redis cannot take it, marks the state for a full write-back instead of failing the caller. */
-  async #send(batch: ChainableCommander): Promise<boolean> {
-    if (this.#closing !== undefined) return true;
-    if (this.#link.isUp && this.#unsynced === 0) {
-      try {
-        await batch.exec();
-        return true;
-      } catch (error) {
-        this.#link.down(error);
-      }
-    }
-    this.#unsynced += 1;
-    this.#synced.next(false);
+  /** Whether a change can go to Redis now; if not, the state is marked for a write-back instead. */
+  #writable(): boolean {
+    if (this.#closing !== undefined) return false;
+    if (this.#redis.status === 'ready') return true;
+    this.#drifted();
     this.#link.lost();
     return false;
   }
 
-  async #read(key: string): Promise<PresenceEntry[]> {
-    if (this.#redis.status !== 'ready') throw new Error('presence is unavailable: Redis is unreachable');
-    const fields = await this.#redis.hgetall(key);
-    const parsed = Object.entries(fields).map(([connectionId, raw]) => ({ connectionId, stored: parse(raw) }));
-    const nodes = [...new Set(parsed.map(({ stored }) => stored.n))].filter((node) => node !== this.#options.nodeId);
-    const alive = new Set([this.#options.nodeId]);
-    if (nodes.length > 0) {
-      const found = await this.#redis.mget(nodes.map((node) => this.#nodeKey(node)));
-      nodes.forEach((node, index) => found[index] !== null && alive.add(node));
-    }
-    const dead = parsed.filter(({ stored }) => !alive.has(stored.n)).map(({ connectionId }) => connectionId);
-    if (dead.length > 0) this.#redis.hdel(key, ...dead).catch(this.#onError);
-    return parsed
-      .filter(({ stored }) => alive.has(stored.n))
-      .map(({ connectionId, stored }) => ({ connectionId, userId: stored.u ?? undefined }));
+  /** Sends one change. A failure never reaches the caller: the state is written back instead. */
+  async #send(batch: ChainableCommander): Promise<void> {
+    const failure = await this.#untilClosed(batch.exec().then(failureOf, identity));
+    if (failure === undefined) return;
+    this.#link.lost();
+    this.#link.down(failure);
+    this.#drifted();
+    this.#maintain();
   }
 
-  readonly #heartbeat = (): void => {
-    if (this.#closing !== undefined || this.#redis.status !== 'ready') return;
-    const batch = this.#redis.multi().exists(this.#nodeKey());
-    this.#alive(batch);
-    // Changes deferred while this batch is in flight stay counted, so they are written back next time.
-    const unsynced = this.#unsynced;
-    if (unsynced > 0) this.#writeBack(batch);
-    else for (const key of this.#localKeys()) batch.pexpire(key, this.#options.presenceTtlMs);
-    batch.exec().then(
-      (results) => {
-        this.#link.up();
-        this.#unsynced -= unsynced;
-        // Our liveness key had expired (a long pause, a flushed Redis): others may have removed our entries.
-        if (unsynced === 0 && results?.[0]?.[1] === 0 && this.#sessions.size > 0) this.#unsynced += 1;
-        this.#synced.next(this.#unsynced === 0);
-        if (this.#unsynced > 0) this.#heartbeat();
-      },
-      (error: unknown) => {
-        this.#link.down(error);
-        this.#synced.next(false);
-      },
-    );
-  };
+  async #read(key: string): Promise<PresenceEntry[]> {
+    if (this.#redis.status !== 'ready') throw unreachable();
+    let flat: unknown;
+    try {
+      flat = await this.#untilClosed(readPresence(this.#redis, key, `${this.#prefix}node:`, this.#options.nodeId));
+    } catch (error) {
+      // An error Redis answered with (a script refused by an ACL, a key of the wrong type) says more than "unreachable".
+      if (error instanceof Error && error.name === 'ReplyError') throw new CommandError(ErrorCode.UNAVAILABLE, 'presence is unavailable: Redis refused the read', [], { cause: error });
+      throw unreachable(error);
+    }
+    if (flat === CONNECTION_CLOSED) throw unreachable();
+    const entries: PresenceEntry[] = [];
+    if (!Array.isArray(flat)) return entries;
+    for (let index = 0; index + 1 < flat.length; index += 2) {
+      const connectionId: unknown = flat[index];
+      const stored = decodeEntry(flat[index + 1]);
+      if (typeof connectionId === 'string' && stored !== undefined) entries.push({ connectionId, userId: stored.u ?? undefined });
+    }
+    return entries;
+  }
 
-  /** Adds to `batch` everything needed to make Redis match this node's state again. */
-  #writeBack(batch: ChainableCommander): void {
-    for (const [key, fields] of this.#pendingRemovals) batch.hdel(key, ...fields);
-    this.#pendingRemovals.clear();
+  /** Starts a write-back if one is due, or else checks that Redis still holds this node's state. One at a time. */
+  #maintain(): void {
+    if (this.#closing !== undefined || this.#busy || this.#redis.status !== 'ready') return;
+    if (this.#generation !== this.#writtenGeneration) {
+      if (!this.#backingOff) this.#writeBack();
+    } else {
+      this.#checkLiveness();
+    }
+  }
+
+  /** Writes the whole local state under a new epoch, with the liveness key pointing at it, in one transaction. */
+  #writeBack(): void {
+    const generation = this.#generation;
+    this.#epoch = this.#nextEpoch();
+    const ttl = this.#options.presenceTtlMs;
+    const batch = this.#redis.multi().set(this.#nodeKey, this.#epoch, 'PX', ttl);
+    const keys = new Set<string>();
     for (const [connectionId, session] of this.#sessions) {
       const value = this.#value(session.userId);
-      for (const key of this.#keysOf(session)) batch.hset(key, connectionId, value).pexpire(key, this.#options.presenceTtlMs);
+      for (const key of this.#keysOf(session)) {
+        batch.hset(key, connectionId, value);
+        keys.add(key);
+      }
     }
+    for (const key of keys) batch.pexpire(key, ttl);
+    this.#busy = true;
+    batch.exec().then(
+      (results) => {
+        this.#busy = false;
+        const failure = failureOf(results as ExecResults);
+        if (failure !== undefined) return this.#writeBackFailed(failure);
+        this.#writtenGeneration = generation;
+        this.#link.up();
+        if (this.#generation === generation) this.#synced.next(true);
+        else this.#maintain();
+      },
+      (error: unknown) => {
+        this.#busy = false;
+        this.#writeBackFailed(error);
+      },
+    );
   }
 
-  #alive(batch: ChainableCommander): void {
-    batch.set(this.#nodeKey(), '1', 'PX', this.#options.presenceTtlMs);
+  #writeBackFailed(error: unknown): void {
+    this.#backingOff = true;
+    this.#link.down(error);
+  }
+
+  /**
+   * Refreshes the liveness key and the TTL of every hash this node has
+   * entries in, without recreating either: a key found missing or holding
+   * another epoch (expired during a pause, flushed, evicted) means readers
+   * may have deleted this node's entries, so the state is written back.
+   */
+  #checkLiveness(): void {
+    const epoch = this.#epoch;
+    const ttl = this.#options.presenceTtlMs;
+    const batch = this.#redis.multi().get(this.#nodeKey).pexpire(this.#nodeKey, ttl);
+    for (const key of this.#localKeys()) batch.pexpire(key, ttl);
+    this.#busy = true;
+    batch.exec().then(
+      (results) => {
+        this.#busy = false;
+        const failure = failureOf(results as ExecResults);
+        const intact = failure === undefined && results![0]![1] === epoch && results!.every(([, result], index) => index < 2 || result === 1);
+        if (intact) return;
+        if (failure !== undefined) this.#link.down(failure);
+        this.#drifted();
+        this.#maintain();
+      },
+      (error: unknown) => {
+        this.#busy = false;
+        this.#link.down(error);
+        this.#drifted();
+      },
+    );
+  }
+
+  #drifted(): void {
+    this.#generation += 1;
+    this.#synced.next(false);
+  }
+
+  /** What `command` settles with, or `CONNECTION_CLOSED` if the connection closes first. */
+  #untilClosed<T>(command: Promise<T>): Promise<T | typeof CONNECTION_CLOSED> {
+    return new Promise((resolve, reject) => {
+      const closed = (): void => resolve(CONNECTION_CLOSED);
+      this.#waiting.add(closed);
+      command.then(
+        (value) => {
+          this.#waiting.delete(closed);
+          resolve(value);
+        },
+        (error: unknown) => {
+          this.#waiting.delete(closed);
+          reject(error);
+        },
+      );
+    });
+  }
+
+  #nextEpoch(): string {
+    return `${this.#incarnation}.${(++this.#epochs).toString(36)}`;
   }
 
   #localKeys(): Set<string> {
     const keys = new Set<string>();
-    for (const session of this.#sessions.values()) for (const key of this.#keysOf(session)) keys.add(key);
+    for (const room of this.#roomMembers.keys()) keys.add(this.#roomKey(room));
+    for (const userId of this.#userSessions.keys()) keys.add(this.#userKey(userId));
     return keys;
   }
 
@@ -228,26 +357,39 @@ export class RedisPresence extends Presence {
   }
 
   #value(userId: string | undefined): string {
-    return JSON.stringify({ n: this.#options.nodeId, u: userId ?? null } satisfies StoredEntry);
-  }
-
-  #nodeKey(nodeId = this.#options.nodeId): string {
-    return `${this.#options.keyPrefix}node:${nodeId}`;
+    return encodeEntry({ n: this.#options.nodeId, e: this.#epoch, u: userId ?? null });
   }
 
   #roomKey(room: string): string {
-    return `${this.#options.keyPrefix}room:${room}`;
+    return `${this.#prefix}room:${room}`;
   }
 
   #userKey(userId: string): string {
-    return `${this.#options.keyPrefix}user:${userId}`;
+    return `${this.#prefix}user:${userId}`;
   }
 
+  readonly #onHeartbeat = (): void => {
+    this.#backingOff = false;
+    this.#maintain();
+  };
+
+  readonly #onReady = (): void => {
+    // Redis may have restarted empty. Deferred so that ioredis first resends what the old connection left unanswered:
+    // the write-back then lands after those stale writes, not before them.
+    this.#drifted();
+    this.#backingOff = false;
+    setImmediate(this.#onReconnected);
+  };
+
+  readonly #onReconnected = (): void => {
+    this.#maintain();
+  };
+
   readonly #onClose = (): void => {
-    // Redis may come back empty (a restart without persistence): write everything back then.
-    this.#unsynced += 1;
+    for (const closed of this.#waiting) closed();
+    this.#waiting.clear();
+    this.#drifted();
     this.#link.down();
-    this.#synced.next(false);
   };
 
   readonly #onError = (error: unknown): void => {
@@ -255,11 +397,32 @@ export class RedisPresence extends Presence {
   };
 }
 
-function parse(raw: string): StoredEntry {
-  try {
-    const value = JSON.parse(raw) as Partial<StoredEntry>;
-    return { n: String(value.n), u: typeof value.u === 'string' ? value.u : null };
-  } catch {
-    return { n: '', u: null };
-  }
+const CONNECTION_CLOSED = 'the connection to Redis closed';
+
+function identity<T>(value: T): T {
+  return value;
+}
+
+function unreachable(cause?: unknown): CommandError {
+  return new CommandError(ErrorCode.UNAVAILABLE, 'presence is unavailable: Redis is unreachable', [], { cause });
+}
+
+/** The first error of a transaction, or `undefined` when every command succeeded. */
+function failureOf(results: unknown): unknown {
+  if (results === null) return 'the transaction was discarded';
+  for (const [error] of results as NonNullable<ExecResults>) if (error !== null) return error;
+  return undefined;
+}
+
+function add(index: Map<string, Set<string>>, key: string, connectionId: string): void {
+  let set = index.get(key);
+  if (set === undefined) index.set(key, (set = new Set()));
+  set.add(connectionId);
+}
+
+function remove(index: Map<string, Set<string>>, key: string, connectionId: string): void {
+  const set = index.get(key);
+  if (set === undefined) return;
+  set.delete(connectionId);
+  if (set.size === 0) index.delete(key);
 }

@@ -1,0 +1,62 @@
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+
+/**
+ * Reads a room or user hash and removes the entries of dead nodes in one
+ * atomic step. Removing them in a separate step would race a node coming
+ * back: its fresh entries, written between the liveness check and the
+ * removal, would be removed too. An entry is live while the liveness key of
+ * its node holds the entry's epoch.
+ *
+ * KEYS[1]: the hash. ARGV[1]: the prefix of liveness keys. ARGV[2]: the
+ * reader's node id, whose entries are left out of the answer (the reader
+ * knows its own state better than Redis). Returns [field, value, ...].
+ */
+const lua = `
+local flat = redis.call('HGETALL', KEYS[1])
+local live, dead, epochs = {}, {}, {}
+for i = 1, #flat, 2 do
+  local field, raw = flat[i], flat[i + 1]
+  local ok, entry = pcall(cjson.decode, raw)
+  local node, epoch
+  if ok and type(entry) == 'table' then node, epoch = entry.n, entry.e end
+  if type(node) == 'string' and type(epoch) == 'string' then
+    local current = epochs[node]
+    if current == nil then
+      current = redis.pcall('GET', ARGV[1] .. node)
+      if type(current) ~= 'string' then current = false end
+      epochs[node] = current
+    end
+    if current ~= epoch then
+      dead[#dead + 1] = field
+    elseif node ~= ARGV[2] then
+      live[#live + 1] = field
+      live[#live + 1] = raw
+    end
+  else
+    dead[#dead + 1] = field
+  end
+end
+for i = 1, #dead, 1000 do
+  redis.call('HDEL', KEYS[1], unpack(dead, i, math.min(i + 999, #dead)))
+end
+return live
+`;
+
+const sha = createHash('sha1').update(lua).digest('hex');
+
+/**
+ * Runs the read-and-reap script (by its digest; the source only when Redis
+ * does not have it yet, after a restart for instance).
+ *
+ * @example
+ * const flat = await readPresence(redis, 'app:room:lobby', 'app:node:', nodeId);
+ */
+export async function readPresence(redis: Redis, key: string, nodeKeyPrefix: string, readerNodeId: string): Promise<unknown> {
+  try {
+    return await redis.evalsha(sha, 1, key, nodeKeyPrefix, readerNodeId);
+  } catch (error) {
+    if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+    return redis.eval(lua, 1, key, nodeKeyPrefix, readerNodeId);
+  }
+}
