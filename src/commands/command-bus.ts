@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { DependencyContainer } from 'tsyringe';
 import type { EventPublisher } from '../events/event-publisher.js';
 import type { AnyCommand, PayloadOf } from '../protocol/define-command.js';
+import type { BuiltinHandler } from './builtin-handler.js';
 import type { Handler, HandlerClass, HandlerFunction } from './command-handler.js';
 import { CommandError, ErrorCode, SetupError, SetupErrorCode } from '../protocol/errors.js';
 import { Invocation } from './invocation.js';
@@ -25,6 +26,11 @@ interface Route {
   readonly run: (payload: unknown, ctx: MiddlewareContext) => unknown;
 }
 
+interface Builtin {
+  readonly command: AnyCommand;
+  readonly handler: BuiltinHandler<AnyCommand>;
+}
+
 /**
  * Turns decoded commands into exactly one reply each: looks the handler up in
  * a `Map` by type, validates the payload, runs the middleware onion and the
@@ -36,6 +42,8 @@ interface Route {
  */
 export class CommandBus {
   readonly #routes = new Map<string, Route>();
+  // Looked up only when no user route matches, so a user's registration overrides a built-in.
+  readonly #builtins = new Map<string, Builtin>();
   readonly #middleware: Middleware[] = [];
   readonly #deps: CommandBusDeps;
 
@@ -56,6 +64,25 @@ export class CommandBus {
     return this;
   }
 
+  /**
+   * Registers a built-in command, served only while no handler is
+   * registered for its type: `register()` for the same command replaces it,
+   * before or after the application starts. The application registers its
+   * `session.*` commands this way. A second built-in for one type is a
+   * `DUPLICATE_HANDLER` error.
+   *
+   * @example
+   * bus.registerBuiltin(SessionReauth, sessionReauth);
+   */
+  registerBuiltin<C extends AnyCommand>(command: C, handler: BuiltinHandler<C>): this {
+    if (this.#builtins.has(command.type)) {
+      throw new SetupError(SetupErrorCode.DUPLICATE_HANDLER, `a built-in handler for command "${command.type}" is already registered`);
+    }
+    if (typeof handler !== 'function') throw new TypeError(`the built-in handler of "${command.type}" must be a function`);
+    this.#builtins.set(command.type, { command, handler: handler as BuiltinHandler<AnyCommand> });
+    return this;
+  }
+
   /** Adds a middleware layer; the first added is the outermost. */
   use(middleware: Middleware): this {
     if (typeof middleware !== 'function') throw new TypeError('middleware must be a function');
@@ -73,7 +100,7 @@ export class CommandBus {
    * owed: a fire-and-forget command whose handler ran. Never rejects.
    */
   async dispatch(inbound: InboundCommand): Promise<Reply | undefined> {
-    const route = this.#routes.get(inbound.type);
+    const route = this.#routes.get(inbound.type) ?? this.#builtinRoute(inbound);
     if (route === undefined) {
       return errorReply(inbound.id, new CommandError(ErrorCode.UNKNOWN_COMMAND, `unknown command type "${inbound.type}"`));
     }
@@ -121,6 +148,13 @@ export class CommandBus {
       return layer(ctx, () => next(index + 1));
     };
     return next(0);
+  }
+
+  #builtinRoute(inbound: InboundCommand): Route | undefined {
+    const builtin = this.#builtins.get(inbound.type);
+    if (builtin === undefined) return undefined;
+    // Built-ins are rare (a token refresh now and then), so a route per call costs nothing and lets them see the session.
+    return { command: builtin.command, run: (payload, ctx) => builtin.handler(payload, ctx, inbound.session) };
   }
 
   #withTimeout(work: Promise<unknown>, ctx: Invocation): Promise<unknown> {
