@@ -21,7 +21,8 @@ export type { CommandContext } from './commands/command-context.js';
 export type { CommandHandler, Handler, HandlerClass, HandlerFunction } from './commands/command-handler.js';
 export type { Middleware, MiddlewareContext } from './commands/middleware.js';
 export type { Identity } from './protocol/identity.js';
-export type { Session } from './commands/session.js';
+export type { Session, TokenVerifier } from './commands/session.js';
+export type { BuiltinHandler } from './commands/builtin-handler.js';
 export type { InboundCommand } from './commands/inbound-command.js';
 export type { ErrorReply, EventFrame, Reply, ResultReply, ServerFrame, WireError } from './protocol/frames.js';
 export { CloseCode, CommandError, ErrorCode, SetupError, SetupErrorCode, SwitchyardError } from './protocol/errors.js';
@@ -42,6 +43,7 @@ export { MemoryPresence } from './events/memory-presence.js';
 export { SessionConnected, SessionDraining } from './protocol/session-events.js';
 export { SessionReauth } from './protocol/session-commands.js';
 export type { ClosedSession } from './session/closed-session.js';
+export { DEFAULT_MAX_SESSION_LIFETIME_MS } from './session/connection-hub.js';
 
 export { DEFAULT_DRAIN_DEADLINE_MS } from './transport/transport.js';
 export type { DrainOptions, Transport, TransportContext } from './transport/transport.js';

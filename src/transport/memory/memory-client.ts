@@ -1,4 +1,4 @@
-import { CommandError } from '../../protocol/errors.js';
+import { CommandError, SetupError, SetupErrorCode } from '../../protocol/errors.js';
 import type { AnyCommand, InputOf, ResultOf } from '../../protocol/define-command.js';
 import type { Identity } from '../../protocol/identity.js';
 import type { TokenVerifier } from '../../commands/session.js';
@@ -55,7 +55,7 @@ export class MemoryClient extends FrameInbox {
 
   /** Sends a raw text frame, exactly as given. */
   sendRaw(text: string): void {
-    if (this.closedWith !== undefined) throw new Error('this client is closed');
+    if (this.closedWith !== undefined) throw new SetupError(SetupErrorCode.CLOSED, 'this client is closed');
     this.#hub.receive(this.#connection, text, false);
   }
 
