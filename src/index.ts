@@ -21,7 +21,8 @@ export type { CommandContext } from './commands/command-context.js';
 export type { CommandHandler, Handler, HandlerClass, HandlerFunction } from './commands/command-handler.js';
 export type { Middleware, MiddlewareContext } from './commands/middleware.js';
 export type { Identity } from './protocol/identity.js';
-export type { Session } from './commands/session.js';
+export type { Session, TokenVerifier } from './commands/session.js';
+export type { BuiltinHandler } from './commands/builtin-handler.js';
 export type { InboundCommand } from './commands/inbound-command.js';
 export type { ErrorReply, EventFrame, Reply, ResultReply, ServerFrame, WireError } from './protocol/frames.js';
 export { CloseCode, CommandError, ErrorCode, SetupError, SetupErrorCode, SwitchyardError } from './protocol/errors.js';
@@ -45,6 +46,7 @@ export type { ClosedSession } from './session/closed-session.js';
 export type { AsyncApiOptions, AsyncApiServer } from './protocol/asyncapi/asyncapi-options.js';
 export type { AsyncApiChannel, AsyncApiCloseCode, AsyncApiDocument, AsyncApiMessage, AsyncApiOperation, AsyncApiReference } from './protocol/asyncapi/asyncapi-types.js';
 export type { JsonSchema } from './protocol/asyncapi/to-json-schema.js';
+export { DEFAULT_MAX_SESSION_LIFETIME_MS } from './session/connection-hub.js';
 
 export { DEFAULT_DRAIN_DEADLINE_MS } from './transport/transport.js';
 export type { DrainOptions, Transport, TransportContext } from './transport/transport.js';

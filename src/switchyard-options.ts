@@ -3,6 +3,7 @@ import type { DependencyContainer } from 'tsyringe';
 import type { Backplane } from './events/backplane.js';
 import type { Presence } from './events/presence.js';
 import type { Codec } from './protocol/codec.js';
+import { DEFAULT_MAX_SESSION_LIFETIME_MS } from './session/connection-hub.js';
 import type { HubOptions } from './session/hub-options.js';
 
 /** Options of a {@link Switchyard} application. */
@@ -11,9 +12,14 @@ export interface SwitchyardOptions {
   logger?: Logger;
   /** Where handlers and their dependencies are resolved. @default a child of tsyringe's root container */
   container?: DependencyContainer;
-  /** Carries events to every node's connections. @default new MemoryBackplane() */
+  /**
+   * Carries events to every node's connections. One you pass in is yours to
+   * close (`scaleOut.close()` after `app.close()`); the default one the
+   * application closes itself.
+   * @default new MemoryBackplane()
+   */
   backplane?: Backplane;
-  /** Who is in which room, which sessions a user has. @default new MemoryPresence() */
+  /** Who is in which room, which sessions a user has. One you pass in is yours to close, as with `backplane`. @default new MemoryPresence() */
   presence?: Presence;
   /** The wire format. @default jsonCodec (protocol v1) */
   codec?: Codec;
@@ -21,16 +27,44 @@ export interface SwitchyardOptions {
   commandTimeoutMs?: number;
   /** Per-connection limits: rate limit, rooms per connection, payload depth. @default see {@link HubOptions} */
   limits?: HubOptions;
+  /**
+   * Longest an identity lasts, in ms: an authenticated connection closes
+   * with 4001 this long after it authenticated, or after its last successful
+   * `session.reauth`, even when its token's `exp` is later (or absent).
+   * `false` leaves only `exp`. Anonymous connections are not bounded.
+   * @default 86400000 (24 h)
+   */
+  maxSessionLifetimeMs?: number | false;
 }
+
+/** The plain-value options once defaults are applied and checked; the rest are taken as given. */
+export interface ResolvedSwitchyardOptions {
+  readonly commandTimeoutMs: number;
+  readonly maxSessionLifetimeMs: number | false;
+}
+
+const defaults = Object.freeze({
+  commandTimeoutMs: 10_000,
+  maxSessionLifetimeMs: DEFAULT_MAX_SESSION_LIFETIME_MS,
+});
 
 /** Largest timeout Node's timers accept. */
 const MAX_TIMEOUT_MS = 2_147_483_647;
 
-/** Checks the options that are plain values; the caller supplies defaults for the rest. */
-export function checkCommandTimeout(value: number | undefined): number {
-  const timeout = value ?? 10_000;
-  if (!Number.isInteger(timeout) || timeout < 1 || timeout > MAX_TIMEOUT_MS) {
+/**
+ * Applies the defaults of the plain-value options, checks them, and freezes the result.
+ *
+ * @example
+ * const { commandTimeoutMs } = resolveSwitchyardOptions({ commandTimeoutMs: 5000 });
+ */
+export function resolveSwitchyardOptions(options: SwitchyardOptions): ResolvedSwitchyardOptions {
+  const commandTimeoutMs = options.commandTimeoutMs ?? defaults.commandTimeoutMs;
+  if (!Number.isInteger(commandTimeoutMs) || commandTimeoutMs < 1 || commandTimeoutMs > MAX_TIMEOUT_MS) {
     throw new RangeError(`"commandTimeoutMs" must be an integer from 1 to ${MAX_TIMEOUT_MS}`);
   }
-  return timeout;
+  const maxSessionLifetimeMs = options.maxSessionLifetimeMs ?? defaults.maxSessionLifetimeMs;
+  if (maxSessionLifetimeMs !== false && (!Number.isSafeInteger(maxSessionLifetimeMs) || maxSessionLifetimeMs < 1)) {
+    throw new RangeError('"maxSessionLifetimeMs" must be a positive integer (ms) or false');
+  }
+  return Object.freeze({ commandTimeoutMs, maxSessionLifetimeMs });
 }

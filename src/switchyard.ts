@@ -12,14 +12,16 @@ import { MemoryBackplane } from './events/memory-backplane.js';
 import { MemoryPresence } from './events/memory-presence.js';
 import { Presence } from './events/presence.js';
 import type { ClosedSession } from './session/closed-session.js';
-import { checkCommandTimeout, type SwitchyardOptions } from './switchyard-options.js';
+import { resolveSwitchyardOptions, type ResolvedSwitchyardOptions, type SwitchyardOptions } from './switchyard-options.js';
+import { SetupError, SetupErrorCode } from './protocol/errors.js';
+import { SessionReauth } from './protocol/session-commands.js';
+import { sessionReauth } from './auth/session-reauth.js';
 import { Tokens } from './tokens.js';
 import type { Codec } from './protocol/codec.js';
 import { jsonCodec } from './transport/codecs/json-codec.js';
 import { resolveHubOptions, type ResolvedHubOptions } from './session/hub-options.js';
 import type { DrainOptions, Transport } from './transport/transport.js';
 import type { EventDefinition } from './protocol/define-event.js';
-import { SetupError, SetupErrorCode } from './protocol/errors.js';
 import { SessionConnected, SessionDraining } from './protocol/session-events.js';
 import { asyncApiDocument } from './protocol/asyncapi/asyncapi-document.js';
 import type { AsyncApiOptions } from './protocol/asyncapi/asyncapi-options.js';
@@ -42,6 +44,9 @@ export class Switchyard {
   readonly presence: Presence;
   readonly bus: CommandBus;
   readonly #backplane: Backplane;
+  // The application closes what it made; a backplane passed in is its owner's to close.
+  readonly #ownsBackplane: boolean;
+  readonly #options: ResolvedSwitchyardOptions;
   readonly #codec: Codec;
   readonly #errors = new Subject<unknown>();
   readonly #transports: Transport[] = [];
@@ -53,15 +58,17 @@ export class Switchyard {
   ]);
   readonly #bridge: Subscription;
   readonly #limits: ResolvedHubOptions;
-  #closing: Promise<void> | undefined;
+  #closing: Promise<boolean> | undefined;
 
   constructor(options: SwitchyardOptions = {}) {
-    const timeoutMs = checkCommandTimeout(options.commandTimeoutMs);
+    this.#options = resolveSwitchyardOptions(options);
+    const timeoutMs = this.#options.commandTimeoutMs;
     this.#limits = resolveHubOptions(options.limits);
     this.logger = options.logger ?? pino({ enabled: false });
     this.container = options.container ?? rootContainer.createChildContainer();
     this.publisher = new EventPublisher();
     this.presence = options.presence ?? new MemoryPresence();
+    this.#ownsBackplane = options.backplane === undefined;
     this.#backplane = options.backplane ?? new MemoryBackplane();
     this.#codec = options.codec ?? jsonCodec;
     this.container.registerInstance(EventPublisher, this.publisher);
@@ -69,6 +76,8 @@ export class Switchyard {
     this.container.registerInstance(Presence as unknown as InjectionToken<Presence>, this.presence);
     this.container.registerInstance(Tokens.Logger, this.logger);
     this.bus = new CommandBus({ container: this.container, publisher: this.publisher, logger: this.logger, timeoutMs });
+    // Built-in, not registered: a handler the user registers for it, before or after listen(), takes its place.
+    this.bus.registerBuiltin(SessionReauth, sessionReauth);
     const backplane = this.#backplane;
     // A throw inside an RxJS subscriber is rethrown asynchronously and would crash the process.
     this.#bridge = this.publisher.events$.subscribe({
@@ -127,8 +136,7 @@ export class Switchyard {
   /**
    * The application's contract as an AsyncAPI 3.0.0 document (plain JSON,
    * new on each call): every registered command, with its result and errors,
-   * and every declared event, their schemas from the definitions. Commands
-   * a transport registers when it starts (`session.reauth`) appear once it has.
+   * and every declared event, their schemas from the definitions.
    *
    * @example
    * const document = app.asyncapi({ title: 'Chat', version: '1.0.0', servers: { prod: { host: 'chat.example.com', protocol: 'wss', pathname: '/ws' } } });
@@ -137,49 +145,79 @@ export class Switchyard {
     return asyncApiDocument({ commands: this.bus.commands(), events: [...this.#events.values()] }, options);
   }
 
-  /** Starts serving the bus on a transport. Several transports may serve one application. */
+  /**
+   * Starts serving the bus on a transport. Several transports may serve one
+   * application. A transport whose start fails is closed and forgotten, and
+   * the error rethrown; one still starting when the application closes is
+   * closed too, and `listen()` then rejects with `CLOSED`.
+   *
+   * @example
+   * const transport = await app.listen(new WebSocketTransport({ port: 0 }));
+   */
   async listen<T extends Transport>(transport: T): Promise<T> {
-    if (this.#closing !== undefined) throw new Error('the application is closed');
-    await transport.start({
-      bus: this.bus,
-      deliveries: this.#backplane.deliveries,
-      presence: this.presence,
-      codec: this.#codec,
-      logger: this.logger,
-      reportError: this.#reportError,
-      sessionClosed: this.#sessionClosed,
-      limits: this.#limits,
-    });
+    if (this.#closing !== undefined) throw new SetupError(SetupErrorCode.CLOSED, 'the application is closed');
+    if (this.#transports.includes(transport)) throw new SetupError(SetupErrorCode.ALREADY_STARTED, 'this transport is already serving the application');
+    // Recorded before it starts, so that a close() during its start closes it as well.
     this.#transports.push(transport);
+    try {
+      await transport.start({
+        bus: this.bus,
+        deliveries: this.#backplane.deliveries,
+        presence: this.presence,
+        codec: this.#codec,
+        logger: this.logger,
+        reportError: this.#reportError,
+        sessionClosed: this.#sessionClosed,
+        limits: this.#limits,
+        maxSessionLifetimeMs: this.#options.maxSessionLifetimeMs,
+      });
+    } catch (error) {
+      this.#transports.splice(this.#transports.indexOf(transport), 1);
+      await transport.close().catch(this.#reportError);
+      throw error;
+    }
+    if (this.#closing !== undefined) throw new SetupError(SetupErrorCode.CLOSED, 'the application closed while the transport was starting');
     return transport;
   }
 
   /**
    * Shuts down gracefully: drains every transport (clients are told
    * `session.draining`, running commands reply within the default deadline,
-   * sockets close with 1001), then closes the event stream and the
-   * backplane. Idempotent; the same as `drain()` with its defaults.
+   * sockets close with 1001), then closes the event stream, and the
+   * backplane if the application made it. A backplane or presence passed
+   * in options is left open: close it yourself afterwards (`scaleOut.close()`).
+   * Idempotent; the same as `drain()` with its defaults.
+   *
+   * @example
+   * await app.close();
+   * await scaleOut.close();
    */
-  close(): Promise<void> {
-    return this.drain();
+  async close(): Promise<void> {
+    await this.drain();
   }
 
   /**
    * Like {@link close}, with a chosen deadline for the running commands.
+   * Resolves whether every running command finished before its transport
+   * closed (`false`: some were cut off at the deadline). Idempotent: later
+   * calls get the first call's outcome.
    *
    * @example
-   * process.once('SIGTERM', () => void app.drain({ deadlineMs: 15_000 }));
+   * process.once('SIGTERM', async () => {
+   *   if (!(await app.drain({ deadlineMs: 15_000 }))) logger.warn('commands were cut off by the shutdown');
+   * });
    */
-  drain(options: DrainOptions = {}): Promise<void> {
+  drain(options: DrainOptions = {}): Promise<boolean> {
     return (this.#closing ??= this.#close(options));
   }
 
-  async #close(options: DrainOptions): Promise<void> {
-    await Promise.all(this.#transports.map((transport) => (transport.drain === undefined ? transport.close() : transport.drain(options))));
+  async #close(options: DrainOptions): Promise<boolean> {
+    const finished = await Promise.all(this.#transports.map((transport) => (transport.drain === undefined ? transport.close().then(() => true) : transport.drain(options))));
     this.#bridge.unsubscribe();
     this.publisher.close();
-    await this.#backplane.close();
+    if (this.#ownsBackplane) await this.#backplane.close();
     this.#errors.complete();
+    return finished.every(Boolean);
   }
 
   /**

@@ -4,5 +4,6 @@
  * every frame they receive.
  */
 export { MemoryTransport } from './transport/memory/memory-transport.js';
+export type { MemoryTransportOptions } from './transport/memory/memory-transport.js';
 export { MemoryClient, settle as settleReply } from './transport/memory/memory-client.js';
 export { FrameInbox } from './transport/memory/frame-inbox.js';

@@ -55,7 +55,9 @@ function operationFor(document: AsyncApiDocument, action: 'send' | 'receive', ty
 }
 
 /** Every command and event is in the document once, with the frame its definition describes. */
-function assertComplete(document: AsyncApiDocument, commands: readonly AnyCommand[], events: readonly EventDefinition[]): void {
+function assertComplete(document: AsyncApiDocument, registered: readonly AnyCommand[], events: readonly EventDefinition[]): void {
+  // Every application serves the built-in session.reauth (unless it registered its own).
+  const commands = registered.some((command) => command.type === SessionReauth.type) ? registered : [...registered, SessionReauth];
   assert.equal(Object.keys(document.operations).length, commands.length + events.length);
   for (const command of commands) {
     const operation = operationFor(document, 'send', command.type);
@@ -82,7 +84,7 @@ describe('app.asyncapi()', () => {
     assert.deepEqual(findings.errors, []);
     assert.equal(document.asyncapi, '3.0.0');
     const commands = app.bus.commands();
-    assert.deepEqual(commands.map((command) => command.type), ['echo', 'room.join', 'room.leave', 'chat.say', 'cart.addItem', 'cart.get']);
+    assert.deepEqual(commands.map((command) => command.type), ['echo', 'room.join', 'room.leave', 'chat.say', 'cart.addItem', 'cart.get', 'session.reauth']);
     assertComplete(document, commands, [SessionConnected, SessionDraining, RoomJoined, RoomLeft, ChatMessage, CartUpdated]);
     for (const command of commands) {
       const sent = operationFor(document, 'send', command.type).messages[0]!.$ref;
@@ -141,20 +143,21 @@ describe('app.asyncapi()', () => {
     await app.close();
   });
 
-  it('documents the built-in events always, and session.reauth with its schemas once it is registered', async () => {
+  it('documents the built-in events and the built-in session.reauth, always', async () => {
     const app = new Switchyard({ logger: testLogger() });
-    const before = app.asyncapi({ title: 'Bare', version: '1' });
-    assert.deepEqual((await parseAsyncApi(before)).errors, []);
-    assertComplete(before, [], [SessionConnected, SessionDraining]);
-    const draining = payloadSchemaOf(before, operationFor(before, 'receive', 'session.draining').messages[0]!.$ref);
+    const document = app.asyncapi({ title: 'Bare', version: '1' });
+    assert.deepEqual((await parseAsyncApi(document)).errors, []);
+    assertComplete(document, [SessionReauth], [SessionConnected, SessionDraining]);
+    const draining = payloadSchemaOf(document, operationFor(document, 'receive', 'session.draining').messages[0]!.$ref);
     assert.deepEqual(draining, { type: 'object', required: ['retryAfterMs'], properties: { retryAfterMs: { type: 'integer', minimum: 0, description: 'A per-connection random delay within the drain deadline.' } } });
+    const reauth = operationFor(document, 'send', 'session.reauth');
+    assert.deepEqual((payloadSchemaOf(document, reauth.messages[0]!.$ref) as { required: string[] }).required, ['token']);
+    assert.deepEqual((payloadSchemaOf(document, reauth.reply!.messages[0]!.$ref) as { required: string[] }).required, ['user', 'expiresAt']);
 
+    // Registering it yourself replaces the built-in, and it is documented once.
     app.register(SessionReauth, reauthHandler(jwtAuthenticator({ secret: 'a-secret-of-at-least-32-characters!!' })));
-    const after = app.asyncapi({ title: 'Bare', version: '1' });
-    assert.deepEqual((await parseAsyncApi(after)).errors, []);
-    const reauth = operationFor(after, 'send', 'session.reauth');
-    assert.deepEqual((payloadSchemaOf(after, reauth.messages[0]!.$ref) as { required: string[] }).required, ['token']);
-    assert.deepEqual((payloadSchemaOf(after, reauth.reply!.messages[0]!.$ref) as { required: string[] }).required, ['user', 'expiresAt']);
+    const replaced = app.asyncapi({ title: 'Bare', version: '1' });
+    assert.equal(Object.values(replaced.operations).filter((operation) => operation.action === 'send' && JSON.stringify(operation).includes('session.reauth')).length, 1);
     await app.close();
   });
 
@@ -229,7 +232,7 @@ describe('app.publishes()', () => {
   it('declares an event once however often it is given, and refuses a second definition of one type', () => {
     const app = new Switchyard({ logger: testLogger() });
     app.publishes(Tick, Tick).publishes(Tick, SessionConnected);
-    assert.deepEqual(Object.values(app.asyncapi({ title: 't', version: '1' }).operations).map((operation) => operation.title), ['session.connected', 'session.draining', 'tick']);
+    assert.deepEqual(Object.values(app.asyncapi({ title: 't', version: '1' }).operations).map((operation) => operation.title), ['session.reauth', 'session.connected', 'session.draining', 'tick']);
     const OtherTick = defineEvent('tick', typed<{ m: string }>());
     assert.throws(() => app.publishes(OtherTick), (error: unknown) => error instanceof SetupError && error.code === SetupErrorCode.DUPLICATE_EVENT && /"tick"/.test(error.message));
     const Impostor = defineEvent('session.connected', typed<unknown>());

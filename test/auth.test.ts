@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { exportJWK, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
-import { defineCommand, jwtAuthenticator, requires, typed } from '../src/index.js';
+import { pino } from 'pino';
+import { defineCommand, jwtAuthenticator, requires, Switchyard, typed, WebSocketTransport } from '../src/index.js';
 import { eventually, serve, TestClient, within } from './support/socket-harness.js';
 
 const SECRET = 'a-test-secret-that-is-long-enough-for-hs256';
@@ -100,17 +102,18 @@ test('session.reauth refreshes the token in place: the socket outlives the old e
     const someoneElse = await client.request('session.reauth', { token: await hs256({ sub: 'frank' }) });
     assert.equal(someoneElse.error?.code, 'FORBIDDEN', 'a reauth cannot switch users');
 
-    const fresh = await hs256({ sub: 'erin', roles: ['admin'], exp: nowSec() + 600 });
+    const freshExp = nowSec() + 3;
+    const fresh = await hs256({ sub: 'erin', roles: ['admin'], exp: freshExp });
     const refreshed = await client.request('session.reauth', { token: fresh });
     assert.equal(refreshed.kind, 'result');
-    assert.equal((refreshed.payload as { expiresAt: number }).expiresAt > exp, true);
+    assert.equal((refreshed.payload as { expiresAt: number }).expiresAt, freshExp);
     assert.equal((await client.request('admin.only')).payload, 'welcome', 'the next command sees the new roles');
-
-    // Wait out the first token's expiry: the connection must still be there.
-    await new Promise((resolve) => setTimeout(resolve, exp * 1000 - Date.now() + 300));
-    assert.equal(client.ws.readyState, client.ws.OPEN);
     assert.equal(((await client.request('whoami')).payload as { id: string }).id, 'erin');
-    await client.close();
+
+    // The socket outlives the first token's expiry and closes at the fresh one's.
+    const { code } = await within(client.closed, 6000, 'the close at the fresh token expiry');
+    assert.equal(code, 4001);
+    assert.ok(Date.now() >= freshExp * 1000, `closed at ${Date.now()}, before the fresh token expired at ${freshExp * 1000}`);
   } finally {
     await app.close();
   }
@@ -161,4 +164,122 @@ test('jwtAuthenticator options are checked up front', () => {
   assert.throws(() => jwtAuthenticator({ secret: SECRET, jwks: { keys: [] } }), TypeError);
   assert.throws(() => jwtAuthenticator({ secret: 'short' }), RangeError);
   assert.throws(() => jwtAuthenticator({ secret: SECRET, algorithms: ['none'] }), TypeError);
+});
+
+/** Sends a raw upgrade request and resolves with the status and headers of the answer. */
+function rawUpgrade(url: string, headers: Record<string, string>): Promise<{ status: number; headers: Record<string, string | string[] | undefined> }> {
+  const { port, pathname } = new URL(url);
+  return within(
+    new Promise((resolve, reject) => {
+      const request = httpRequest({
+        host: '127.0.0.1',
+        port,
+        path: pathname,
+        headers: { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': randomBytes(16).toString('base64'), ...headers },
+      });
+      request.once('upgrade', (response, socket) => {
+        socket.destroy();
+        resolve({ status: response.statusCode ?? 0, headers: response.headers });
+      });
+      request.once('response', (response) => {
+        response.resume();
+        resolve({ status: response.statusCode ?? 0, headers: response.headers });
+      });
+      request.once('error', reject);
+      request.end();
+    }),
+    5000,
+    'the answer to a raw upgrade',
+  );
+}
+
+// Regression: a bearer.<token> subprotocol offered alone was selected, so the token came back in the response header.
+test('a token subprotocol is never selected: offered alone, the upgrade answers with no subprotocol at all', { timeout: 10_000 }, async () => {
+  const { app, url } = await serve({ transport: { authenticate: jwtAuthenticator({ secret: SECRET }) }, setup });
+  try {
+    const token = await hs256({ sub: 'alice' });
+    const alone = await rawUpgrade(url, { 'sec-websocket-protocol': `bearer.${token}` });
+    assert.equal(alone.status, 101, 'the token still authenticates');
+    assert.equal(alone.headers['sec-websocket-protocol'], undefined, 'no subprotocol, so the token is not echoed');
+    const paired = await rawUpgrade(url, { 'sec-websocket-protocol': `bearer.${token}, switchyard.v1` });
+    assert.equal(paired.headers['sec-websocket-protocol'], 'switchyard.v1');
+    const typed = await TestClient.connect(url, { protocols: ['switchyard.v1', `bearer.${token}`] });
+    assert.equal(typed.ws.protocol, 'switchyard.v1');
+    await typed.close();
+  } finally {
+    await app.close();
+  }
+});
+
+// Regression: session.connected, the reauth result and ctx.user carried every claim of the token.
+test('the client and ctx.user see only id, roles and exp by default, whatever else the token carries', { timeout: 10_000 }, async () => {
+  const { app, url } = await serve({ transport: { authenticate: jwtAuthenticator({ secret: SECRET }) }, setup });
+  try {
+    const exp = nowSec() + 600;
+    const claims = { sub: 'grace', roles: ['admin'], email: 'grace@example.com', riskScore: 0.93, exp };
+    const client = await TestClient.connect(url, { headers: { authorization: `Bearer ${await hs256(claims)}` } });
+    const expected = { id: 'grace', roles: ['admin'], exp };
+    const hello = client.frames.find((frame) => frame.type === 'session.connected');
+    assert.deepEqual((hello?.payload as { user: unknown }).user, expected, 'session.connected');
+    assert.deepEqual((await client.request('whoami')).payload, expected, 'ctx.user');
+    const refreshed = await client.request('session.reauth', { token: await hs256({ ...claims, exp: exp + 60 }) });
+    assert.deepEqual(refreshed.payload, { user: { ...expected, exp: exp + 60 }, expiresAt: exp + 60 }, 'the reauth result');
+    assert.ok(!JSON.stringify(client.frames).includes('grace@example.com'));
+    await client.close();
+  } finally {
+    await app.close();
+  }
+});
+
+test('toIdentity chooses what the client and handlers see', { timeout: 10_000 }, async () => {
+  const authenticate = jwtAuthenticator({ secret: SECRET, toIdentity: (claims) => ({ id: claims.sub as string, name: claims['name'] }) });
+  const { app, url } = await serve({ transport: { authenticate }, setup });
+  try {
+    const exp = nowSec() + 600;
+    const client = await TestClient.connect(url, { headers: { authorization: `Bearer ${await hs256({ sub: 'heidi', name: 'Heidi', email: 'h@example.com', exp })}` } });
+    assert.deepEqual((await client.request('whoami')).payload, { id: 'heidi', name: 'Heidi', exp });
+    await client.close();
+  } finally {
+    await app.close();
+  }
+});
+
+// Regression: a token without exp was accepted, and a reauth with one removed the connection's deadline.
+test('a token without exp is refused unless requireExpiry is false', { timeout: 10_000 }, async () => {
+  const noExpiry = await new SignJWT({ sub: 'ivan' }).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().sign(key);
+  const strict = await serve({ transport: { authenticate: jwtAuthenticator({ secret: SECRET, optional: true }) }, setup });
+  try {
+    assert.equal(await TestClient.refusal(strict.url, { headers: { authorization: `Bearer ${noExpiry}` } }), 401);
+    const anonymous = await TestClient.connect(strict.url);
+    assert.equal((await anonymous.request('session.reauth', { token: noExpiry })).error?.code, 'UNAUTHORIZED', 'nor can a reauth bring one');
+    await anonymous.close();
+  } finally {
+    await strict.app.close();
+  }
+  const lenient = await serve({ transport: { authenticate: jwtAuthenticator({ secret: SECRET, requireExpiry: false }) }, setup });
+  try {
+    const client = await TestClient.connect(lenient.url, { headers: { authorization: `Bearer ${noExpiry}` } });
+    assert.deepEqual((await client.request('whoami')).payload, { id: 'ivan', roles: [] });
+    await client.close();
+  } finally {
+    await lenient.app.close();
+  }
+});
+
+test('the transport warns at start-up, through the application logger, when no audience or issuer is checked', { timeout: 10_000 }, async () => {
+  const lines: { level: number; msg: string }[] = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as { level: number; msg: string }) });
+  const unchecked = new Switchyard({ logger });
+  await unchecked.listen(new WebSocketTransport({ port: 0, authenticate: jwtAuthenticator({ secret: SECRET }) }));
+  await unchecked.close();
+  const warnings = lines.filter((line) => line.level === 40).map((line) => line.msg);
+  assert.equal(warnings.length, 2);
+  assert.match(warnings.join('\n'), /"issuer"/);
+  assert.match(warnings.join('\n'), /"audience"/);
+
+  lines.length = 0;
+  const checked = new Switchyard({ logger });
+  await checked.listen(new WebSocketTransport({ port: 0, authenticate: jwtAuthenticator({ secret: SECRET, issuer: 'https://auth.test', audience: 'chat' }) }));
+  await checked.close();
+  assert.deepEqual(lines.filter((line) => line.level === 40), []);
 });

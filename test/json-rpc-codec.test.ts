@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
 import { JsonRpcErrorCode, Switchyard, WebSocketTransport, jsonRpcCodec } from '../src/index.js';
 import { registerFixtures } from './support/fixtures.js';
+import { eventually, within } from './support/socket-harness.js';
 import { testLogger } from './support/harness.js';
 
 type Message = Record<string, unknown>;
@@ -110,5 +111,22 @@ describe('JSON-RPC 2.0 codec over ws', () => {
     await client.next((message) => message['id'] === 'b');
     assert.deepEqual(client.received.filter((message) => 'error' in message), []);
     client.close();
+  });
+
+  // Regression: ids past 2^53 came back rounded (9007199254740993 answered as 9007199254740992).
+  it('answers numeric ids exactly as sent, beyond 2^53 and with fractions too', { timeout: 10_000 }, async () => {
+    const ws = new WebSocket(url);
+    const replies: string[] = [];
+    ws.on('message', (data: Buffer) => replies.push(data.toString()));
+    await within(new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject)), 5000, 'the socket to open');
+    const ids = ['9007199254740993', '-9007199254740993', '123456789012345678901234567890', '1.5', '0.30000000000000004', '7'];
+    for (const id of ids) ws.send(`{"jsonrpc":"2.0","method":"test.echo","params":"x","id":${id}}`);
+    // One more than the 128-character bound on ids: refused, like a string id that long.
+    ws.send(`{"jsonrpc":"2.0","method":"test.echo","params":"x","id":${'9'.repeat(129)}}`);
+    await eventually(() => replies.length >= ids.length + 2, 5000, 'a reply to every request, and the greeting');
+    for (const id of ids) assert.ok(replies.includes(`{"jsonrpc":"2.0","id":${id},"result":"x"}`), `the reply to id ${id} in ${replies.join('\n')}`);
+    const refused = JSON.parse(replies.find((reply) => reply.includes('"error"')) ?? '{}') as { id: unknown; error?: { code: number } };
+    assert.deepEqual([refused.id, refused.error?.code], [null, JsonRpcErrorCode.INVALID_REQUEST]);
+    ws.close();
   });
 });

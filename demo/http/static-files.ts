@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, resolve, sep } from 'node:path';
 
@@ -27,7 +27,8 @@ export interface StaticMount {
  * Serves files from folders, by URL prefix (the longest prefix wins): `GET`
  * and `HEAD` only, known content types only, `/` and folders answer their
  * `index.html`. A path that resolves outside its folder (`..`, encoded or
- * not) is refused with 404, like any file that is not there.
+ * not, or a symbolic link pointing out of it) is refused with 404, like any
+ * file that is not there.
  *
  * @example
  * const serve = serveStatic([{ prefix: '/', root: publicDir }, { prefix: '/client/', root: clientDir }]);
@@ -74,7 +75,10 @@ async function locate(mounts: readonly StaticMount[], url: string): Promise<{ pa
     }
     const type = contentTypes[extname(path)];
     if (!info.isFile() || type === undefined) return undefined;
-    return { path, type, size: info.size };
+    // stat() followed any symbolic link on the way: what is served is where it really leads, and that must be inside the folder too.
+    const [real, realRoot] = await Promise.all([realpath(path), realpath(mount.root)]);
+    if (!real.startsWith(realRoot + sep)) return undefined;
+    return { path: real, type, size: info.size };
   } catch {
     return undefined;
   }

@@ -2,7 +2,11 @@ import type { IncomingMessage } from 'node:http';
 
 /**
  * Prefix of a WebSocket subprotocol that carries a token, for browsers,
- * which cannot set headers on an upgrade: `new WebSocket(url, ['v1', 'bearer.' + token])`.
+ * which cannot set headers on an upgrade: `new WebSocket(url, ['switchyard.v1', 'bearer.' + token])`.
+ * It is never the protocol the server selects: always offer a real one beside it.
+ *
+ * @example
+ * const ws = new WebSocket(url, ['switchyard.v1', TOKEN_PROTOCOL_PREFIX + token]);
  */
 export const TOKEN_PROTOCOL_PREFIX = 'bearer.';
 
@@ -36,17 +40,18 @@ export function bearerToken(request: IncomingMessage, queryParameter: string | f
 
 /**
  * Picks the subprotocol to answer an upgrade with: the first the client
- * offered that is not a token, so the token is not echoed back.
+ * offered that is not a token. A token protocol is never selected, so it
+ * is never echoed back in the response (where proxies and logs keep
+ * headers). A client that offered only a token protocol therefore gets no
+ * subprotocol, and a standards-following client (a browser) then fails the
+ * connection: offer a real protocol with it, `['switchyard.v1', 'bearer.' + token]`.
  *
  * @example
  * new WebSocketServer({ handleProtocols: selectProtocol });
  */
 export function selectProtocol(protocols: Set<string>): string | false {
-  let fallback: string | false = false;
   for (const protocol of protocols) {
     if (!protocol.startsWith(TOKEN_PROTOCOL_PREFIX)) return protocol;
-    // A browser that offered only a token protocol fails the connection unless one is selected.
-    fallback = fallback === false ? protocol : fallback;
   }
-  return fallback;
+  return false;
 }

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { DependencyContainer } from 'tsyringe';
 import type { EventPublisher } from '../events/event-publisher.js';
 import type { AnyCommand, PayloadOf } from '../protocol/define-command.js';
+import type { BuiltinHandler } from './builtin-handler.js';
 import type { Handler, HandlerClass, HandlerFunction } from './command-handler.js';
 import { CommandError, ErrorCode, SetupError, SetupErrorCode } from '../protocol/errors.js';
 import { abortInvocation, enterHandler, Invocation, reachedHandler, setPayload } from './invocation.js';
@@ -26,6 +27,11 @@ interface Route {
   readonly run: (payload: unknown, ctx: MiddlewareContext) => unknown;
 }
 
+interface Builtin {
+  readonly command: AnyCommand;
+  readonly handler: BuiltinHandler<AnyCommand>;
+}
+
 /**
  * Turns decoded commands into exactly one reply each: looks the handler up in
  * a `Map` by type, runs the middleware onion (the layers marked
@@ -41,6 +47,8 @@ export class CommandBus {
   // Replaced, never mutated, so a command in flight keeps the layers it started with.
   #beforeValidation: readonly Middleware[] = [];
   #afterValidation: readonly Middleware[] = [];
+  // Looked up only when no user route matches, so a user's registration overrides a built-in.
+  readonly #builtins = new Map<string, Builtin>();
   readonly #deps: CommandBusDeps;
 
   constructor(deps: CommandBusDeps) {
@@ -57,6 +65,25 @@ export class CommandBus {
       throw new SetupError(SetupErrorCode.DUPLICATE_HANDLER, `a handler for command "${command.type}" is already registered`);
     }
     this.#routes.set(command.type, { command, run: this.#runnerFor(command, handler) });
+    return this;
+  }
+
+  /**
+   * Registers a built-in command, served only while no handler is
+   * registered for its type: `register()` for the same command replaces it,
+   * before or after the application starts. The application registers its
+   * `session.*` commands this way. A second built-in for one type is a
+   * `DUPLICATE_HANDLER` error.
+   *
+   * @example
+   * bus.registerBuiltin(SessionReauth, sessionReauth);
+   */
+  registerBuiltin<C extends AnyCommand>(command: C, handler: BuiltinHandler<C>): this {
+    if (this.#builtins.has(command.type)) {
+      throw new SetupError(SetupErrorCode.DUPLICATE_HANDLER, `a built-in handler for command "${command.type}" is already registered`);
+    }
+    if (typeof handler !== 'function') throw new TypeError(`the built-in handler of "${command.type}" must be a function`);
+    this.#builtins.set(command.type, { command, handler: handler as BuiltinHandler<AnyCommand> });
     return this;
   }
 
@@ -85,13 +112,15 @@ export class CommandBus {
   }
 
   /**
-   * The definitions of the registered commands, in the order they were registered.
+   * The definitions of the commands the bus serves: the registered ones, in
+   * the order they were registered, then the built-ins no registration replaced.
    *
    * @example
    * const types = bus.commands().map((command) => command.type);
    */
   commands(): AnyCommand[] {
-    return [...this.#routes.values()].map((route) => route.command);
+    const builtins = [...this.#builtins.values()].filter(({ command }) => !this.#routes.has(command.type));
+    return [...[...this.#routes.values()].map((route) => route.command), ...builtins.map((builtin) => builtin.command)];
   }
 
   /**
@@ -99,7 +128,7 @@ export class CommandBus {
    * owed: a fire-and-forget command whose handler ran. Never rejects.
    */
   async dispatch(inbound: InboundCommand): Promise<Reply | undefined> {
-    const route = this.#routes.get(inbound.type);
+    const route = this.#routes.get(inbound.type) ?? this.#builtinRoute(inbound);
     if (route === undefined) {
       return errorReply(inbound.id, new CommandError(ErrorCode.UNKNOWN_COMMAND, `unknown command type "${inbound.type}"`));
     }
@@ -144,6 +173,13 @@ export class CommandBus {
       return handle(route, ctx);
     };
     return step(0);
+  }
+
+  #builtinRoute(inbound: InboundCommand): Route | undefined {
+    const builtin = this.#builtins.get(inbound.type);
+    if (builtin === undefined) return undefined;
+    // Built-ins are rare (a token refresh now and then), so a route per call costs nothing and lets them see the session.
+    return { command: builtin.command, run: (payload, ctx) => builtin.handler(payload, ctx, inbound.session) };
   }
 
   #withTimeout(work: Promise<unknown>, ctx: Invocation): Promise<unknown> {

@@ -1,6 +1,17 @@
 import type { Identity } from '../protocol/identity.js';
 
 /**
+ * Verifies a bearer token on its own and resolves with the identity it
+ * names; rejects when the token is bad. A `jwtAuthenticator` has one
+ * (`verifyToken`), and the endpoint a connection came in on hands it to the
+ * connection, so `session.reauth` checks tokens as that endpoint does.
+ *
+ * @example
+ * const verify: TokenVerifier = jwtAuthenticator({ secret }).verifyToken;
+ */
+export type TokenVerifier = (token: string) => Promise<Identity>;
+
+/**
  * The connection a command came from, as the bus sees it. Transports
  * implement it; handlers reach it only through their {@link CommandContext}.
  */
@@ -9,6 +20,11 @@ export interface Session {
   readonly user: Identity | undefined;
   /** The rooms this session is in. */
   readonly rooms: ReadonlySet<string>;
+  /**
+   * Verifies a token as the endpoint this session came in on does, for
+   * `session.reauth`; `undefined` when that endpoint verifies no tokens.
+   */
+  readonly verifyToken?: TokenVerifier | undefined;
   /** Puts the session in a room; resolves once presence records it. */
   join(room: string): Promise<void>;
   /** Takes the session out of a room; resolves once presence records it. */

@@ -2,6 +2,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Subscription } from 'rxjs';
 import type { Identity } from '../protocol/identity.js';
+import type { TokenVerifier } from '../commands/session.js';
 import { CloseCode, CommandError, ErrorCode } from '../protocol/errors.js';
 import type { Reply } from '../protocol/frames.js';
 import type { EventEnvelope } from '../events/event-envelope.js';
@@ -21,6 +22,16 @@ const VOLATILE = Object.freeze({ volatile: true });
 const MAX_TIMER_MS = 2_147_483_647;
 
 /**
+ * How long an identity lasts at most, in ms, unless the application says
+ * otherwise: a day after it was established (connect, or the last
+ * successful `session.reauth`), whatever its token's `exp` says.
+ *
+ * @example
+ * new Switchyard({ maxSessionLifetimeMs: DEFAULT_MAX_SESSION_LIFETIME_MS / 2 });
+ */
+export const DEFAULT_MAX_SESSION_LIFETIME_MS = 24 * 60 * 60 * 1000;
+
+/**
  * What every transport shares once a socket is open: it registers the
  * connection, hands decoded frames to the bus and sends back the one reply,
  * keeps room membership and identity, enforces the per-connection limits,
@@ -37,6 +48,7 @@ export class ConnectionHub implements ConnectionOwner {
   readonly #inFlight = new InFlight();
   // Only connections whose identity expires have a timer; most have none, so it is not a field of each.
   readonly #expiries = new Map<Connection, NodeJS.Timeout>();
+  readonly #maxLifetimeMs: number | false;
   // A random node prefix keeps connection ids unique across nodes without coordination.
   readonly #prefix = randomBytes(4).toString('hex');
   #sequence = 0;
@@ -46,6 +58,7 @@ export class ConnectionHub implements ConnectionOwner {
     this.#context = context;
     this.logger = context.logger;
     this.#limits = context.limits ?? resolveHubOptions();
+    this.#maxLifetimeMs = context.maxSessionLifetimeMs ?? DEFAULT_MAX_SESSION_LIFETIME_MS;
     this.#subscription = context.deliveries.subscribe({ next: (envelope) => this.#deliver(envelope) });
   }
 
@@ -54,10 +67,13 @@ export class ConnectionHub implements ConnectionOwner {
     return this.#draining;
   }
 
-  /** Registers a new connection and greets it with `session.connected`. */
-  open(socket: Socket, user: Identity | undefined): Connection {
+  /**
+   * Registers a new connection and greets it with `session.connected`.
+   * `verifyToken` checks tokens as the connection's endpoint does, for `session.reauth`.
+   */
+  open(socket: Socket, user: Identity | undefined, verifyToken?: TokenVerifier): Connection {
     const id = `${this.#prefix}-${(++this.#sequence).toString(36)}`;
-    const connection = new Connection(id, user, socket, this);
+    const connection = new Connection(id, user, socket, this, verifyToken);
     this.registry.add(connection);
     this.#scheduleExpiry(connection);
     this.#context.presence.connected({ connectionId: id, userId: user?.id }).catch(this.#context.reportError);
@@ -123,7 +139,12 @@ export class ConnectionHub implements ConnectionOwner {
     await this.#context.presence.left(room, connection.id);
   }
 
-  /** Replaces a connection's identity: user index, presence and expiry follow. */
+  /**
+   * Replaces a connection's identity: user index, presence and expiry follow.
+   * The connection may close while presence is being rewritten; `closed()`
+   * has then already removed it, so each step checks first, and the last
+   * write is undone if the close came while it was on its way.
+   */
   async identify(connection: Connection, user: Identity): Promise<void> {
     if (!connection.open) return;
     const before = connection.user?.id;
@@ -134,8 +155,14 @@ export class ConnectionHub implements ConnectionOwner {
     const presence = this.#context.presence;
     const entry = { connectionId: connection.id, userId: user.id };
     await presence.disconnected(connection.id);
+    if (!connection.open) return;
     await presence.connected(entry);
-    for (const room of connection.rooms) await presence.joined(room, entry);
+    // A snapshot: closing clears the connection's rooms, and the loop must not outlive it anyway.
+    for (const room of [...connection.rooms]) {
+      if (!connection.open) break;
+      await presence.joined(room, entry);
+    }
+    if (!connection.open) await presence.disconnected(connection.id);
   }
 
   /**
@@ -163,15 +190,33 @@ export class ConnectionHub implements ConnectionOwner {
     for (const connection of [...this.registry.all()]) connection.close(CloseCode.GOING_AWAY, reason);
   }
 
-  /** An identity with a numeric `exp` claim (seconds, as in a JWT) ends the connection when it passes. */
+  /**
+   * An identity ends the connection (4001) at its deadline: its numeric
+   * `exp` claim (seconds, as in a JWT), and at most `maxSessionLifetimeMs`
+   * after it was established. Anonymous connections have none.
+   */
   #scheduleExpiry(connection: Connection): void {
-    const exp = connection.user?.['exp'];
-    if (typeof exp !== 'number' || !Number.isFinite(exp)) return;
-    const delay = Math.min(MAX_TIMER_MS, Math.max(0, exp * 1000 - Date.now()));
-    const timer = setTimeout(expire, delay, connection);
+    const user = connection.user;
+    if (user === undefined) return;
+    const exp = user['exp'];
+    let deadline = typeof exp === 'number' && Number.isFinite(exp) ? exp * 1000 : Infinity;
+    if (this.#maxLifetimeMs !== false) deadline = Math.min(deadline, Date.now() + this.#maxLifetimeMs);
+    if (deadline !== Infinity) this.#armExpiry(connection, deadline);
+  }
+
+  #armExpiry(connection: Connection, deadline: number): void {
+    // Node fires a longer timer at once, so a far deadline is reached in steps.
+    const delay = Math.min(MAX_TIMER_MS, Math.max(0, deadline - Date.now()));
+    const timer = setTimeout(this.#onExpiryTimer, delay, connection, deadline);
     timer.unref();
     this.#expiries.set(connection, timer);
   }
+
+  readonly #onExpiryTimer = (connection: Connection, deadline: number): void => {
+    if (Date.now() < deadline) return this.#armExpiry(connection, deadline);
+    this.#expiries.delete(connection);
+    expire(connection);
+  };
 
   #cancelExpiry(connection: Connection): void {
     const timer = this.#expiries.get(connection);

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Identity } from '../protocol/identity.js';
-import type { Session } from '../commands/session.js';
+import type { Session, TokenVerifier } from '../commands/session.js';
 import type { SendOptions, Socket } from './socket.js';
 import type { TokenBucket } from './token-bucket.js';
 
@@ -23,6 +23,8 @@ const noRooms: ReadonlySet<string> = new Set();
  */
 export class Connection implements Session {
   readonly id: string;
+  /** Verifies tokens as the endpoint this connection came in on does; `undefined` when it verifies none. */
+  readonly verifyToken: TokenVerifier | undefined;
   /** The rate limit's bucket, made by the hub at the first frame: an idle connection needs none. */
   bucket: TokenBucket | undefined;
   #user: Identity | undefined;
@@ -33,8 +35,9 @@ export class Connection implements Session {
   readonly #socket: Socket;
   readonly #owner: ConnectionOwner;
 
-  constructor(id: string, user: Identity | undefined, socket: Socket, owner: ConnectionOwner) {
+  constructor(id: string, user: Identity | undefined, socket: Socket, owner: ConnectionOwner, verifyToken?: TokenVerifier) {
     this.id = id;
+    this.verifyToken = verifyToken;
     this.#user = user;
     this.#socket = socket;
     this.#owner = owner;

@@ -21,4 +21,6 @@ export interface HubContext {
   readonly sessionClosed?: (session: ClosedSession) => void;
   /** Per-connection limits every transport enforces. @default resolveHubOptions() */
   readonly limits?: ResolvedHubOptions;
+  /** Longest an identity lasts after it was established, in ms, or `false` for no bound. @default DEFAULT_MAX_SESSION_LIFETIME_MS (24 h) */
+  readonly maxSessionLifetimeMs?: number | false;
 }

@@ -56,7 +56,7 @@ async function jwtServer(port = 0): Promise<{ url: string; port: number; upgrade
   const transport = await app.listen(new WebSocketTransport({ port, host: '127.0.0.1', closeTimeoutMs: 100, authenticate }));
   const bound = transport.address.port;
   // restartSoon: a short drain, so that clients come back within its deadline rather than the default 10 s.
-  return { url: `ws://127.0.0.1:${bound}/ws`, port: bound, upgrades, close: () => app.close(), restartSoon: () => app.drain({ deadlineMs: 50 }) };
+  return { url: `ws://127.0.0.1:${bound}/ws`, port: bound, upgrades, close: () => app.close(), restartSoon: async () => void (await app.drain({ deadlineMs: 50 })) };
 }
 
 /** A `WebSocket` class that records the subprotocols of every socket the client opens: one per connection attempt. */

@@ -12,7 +12,7 @@ export interface ScaleOut {
   readonly presence: Presence;
   /** Resolves once events cross nodes and this node's presence is recorded. */
   ready(): Promise<void>;
-  /** Closes both (after `app.close()`, which closes the backplane too). Idempotent. */
+  /** Closes both; call it after `app.close()`, which leaves a backplane and presence it was given open. Idempotent. */
   close(): Promise<void>;
 }
 

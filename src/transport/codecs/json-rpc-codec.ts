@@ -1,6 +1,7 @@
 import { ErrorCode } from '../../protocol/errors.js';
 import type { Reply, WireError } from '../../protocol/frames.js';
 import type { Codec, DecodedCommand, RejectedFrame } from '../../protocol/codec.js';
+import { exactNumberId } from './exact-number-id.js';
 import { MAX_ID_LENGTH } from './json-codec.js';
 import { NOT_JSON, parseJsonText, rejectFrame } from './parse-json-text.js';
 
@@ -57,7 +58,7 @@ function decode(data: Buffer | string, isBinary: boolean): DecodedCommand | Reje
   if (Array.isArray(frame)) return rejectFrame(undefined, 'batch requests are not supported; send one request per frame');
   if (typeof frame !== 'object' || frame === null) return rejectFrame(undefined, 'a request must be a JSON object');
   const { jsonrpc, method, params, id } = frame as { jsonrpc?: unknown; method?: unknown; params?: unknown; id?: unknown };
-  const tagged = tagId(id);
+  const tagged = tagId(id, data);
   if (tagged === null) return rejectFrame(undefined, `id must be a string of at most ${MAX_ID_LENGTH} characters or a number`);
   if (jsonrpc !== '2.0') return rejectFrame(tagged, 'jsonrpc must be "2.0"');
   if (typeof method !== 'string' || method.length === 0) return rejectFrame(tagged, 'method must be a non-empty string');
@@ -84,11 +85,14 @@ function toJsonRpcError(error: WireError): { code: number; message: string; data
 }
 
 /** `undefined` for a notification, `null` for an id JSON-RPC does not allow. */
-function tagId(id: unknown): string | undefined | null {
+function tagId(id: unknown, data: Buffer | string): string | undefined | null {
   if (id === undefined) return undefined;
   if (typeof id === 'string') return id.length <= MAX_ID_LENGTH ? STRING_ID + id : null;
-  if (typeof id === 'number' && Number.isFinite(id)) return NUMBER_ID + String(id);
-  return null;
+  if (typeof id !== 'number' || !Number.isFinite(id)) return null;
+  if (Number.isSafeInteger(id)) return NUMBER_ID + String(id);
+  // JSON.parse rounded it (past 2^53) or may have (a fraction): answer with the digits as sent.
+  const exact = exactNumberId(data);
+  return exact !== undefined && exact.length <= MAX_ID_LENGTH ? NUMBER_ID + exact : null;
 }
 
 function untagId(tagged: string): string {

@@ -1,6 +1,7 @@
-import { CommandError } from '../../protocol/errors.js';
+import { CommandError, SetupError, SetupErrorCode } from '../../protocol/errors.js';
 import type { AnyCommand, InputOf, ResultOf } from '../../protocol/define-command.js';
 import type { Identity } from '../../protocol/identity.js';
+import type { TokenVerifier } from '../../commands/session.js';
 import type { Connection } from '../../session/connection.js';
 import type { ConnectionHub } from '../../session/connection-hub.js';
 import type { Socket } from '../../session/socket.js';
@@ -23,7 +24,7 @@ export class MemoryClient extends FrameInbox {
   readonly #onClose: () => void;
   #nextId = 0;
 
-  constructor(hub: ConnectionHub, user: Identity | undefined, onClose: () => void) {
+  constructor(hub: ConnectionHub, user: Identity | undefined, onClose: () => void, verifyToken?: TokenVerifier) {
     super();
     this.#hub = hub;
     this.#onClose = onClose;
@@ -31,7 +32,7 @@ export class MemoryClient extends FrameInbox {
       send: (data) => this.push(JSON.parse(typeof data === 'string' ? data : data.toString('utf8')) as ServerFrame),
       close: (code, reason) => this.#closedByServer(code, reason),
     };
-    this.#connection = hub.open(socket, user);
+    this.#connection = hub.open(socket, user, verifyToken);
   }
 
   /** This client's connection id, as `session.connected` told it. */
@@ -54,7 +55,7 @@ export class MemoryClient extends FrameInbox {
 
   /** Sends a raw text frame, exactly as given. */
   sendRaw(text: string): void {
-    if (this.closedWith !== undefined) throw new Error('this client is closed');
+    if (this.closedWith !== undefined) throw new SetupError(SetupErrorCode.CLOSED, 'this client is closed');
     this.#hub.receive(this.#connection, text, false);
   }
 

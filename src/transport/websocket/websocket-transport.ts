@@ -3,12 +3,12 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Identity } from '../../protocol/identity.js';
+import { SetupError, SetupErrorCode } from '../../protocol/errors.js';
+import type { TokenVerifier } from '../../commands/session.js';
 import { ConnectionHub } from '../../session/connection-hub.js';
 import { DEFAULT_DRAIN_DEADLINE_MS, type DrainOptions, type Transport, type TransportContext } from '../transport.js';
 import { selectProtocol } from '../../auth/bearer-token.js';
 import { isJwtAuthenticator } from '../../auth/jwt-authenticator.js';
-import { reauthHandler } from '../../auth/session-reauth.js';
-import { SessionReauth } from '../../protocol/session-commands.js';
 import { Heartbeat } from './heartbeat.js';
 import { normalizeOrigin, resolveWebSocketOptions, type WebSocketTransportOptions, type ResolvedWebSocketOptions } from './websocket-options.js';
 import { WsSocket } from './ws-socket.js';
@@ -24,6 +24,8 @@ import { WsSocket } from './ws-socket.js';
  */
 export class WebSocketTransport implements Transport {
   readonly #options: ResolvedWebSocketOptions;
+  // Handed to each connection, so session.reauth checks tokens as this endpoint does, and no other.
+  readonly #verifyToken: TokenVerifier | undefined;
   #hub: ConnectionHub | undefined;
   #wss: WebSocketServer | undefined;
   #server: Server | undefined;
@@ -32,7 +34,9 @@ export class WebSocketTransport implements Transport {
   readonly #sockets = new Set<WsSocket>();
   // Upgrades past the checks but still authenticating count against maxConnections too.
   #upgrading = 0;
+  #starting: Promise<void> | undefined;
   #closing: Promise<void> | undefined;
+  #stopping: Promise<void> | undefined;
   #drained: Promise<boolean> | undefined;
   #accepting = true;
   readonly #onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
@@ -45,12 +49,14 @@ export class WebSocketTransport implements Transport {
 
   constructor(options: WebSocketTransportOptions = {}) {
     this.#options = resolveWebSocketOptions(options);
+    const authenticate = this.#options.authenticate;
+    this.#verifyToken = isJwtAuthenticator(authenticate) ? authenticate.verifyToken : undefined;
   }
 
   /** The bound address once started (useful with `port: 0`). */
   get address(): AddressInfo {
     const address = this.#server?.address();
-    if (address === null || address === undefined || typeof address === 'string') throw new Error('the transport is not listening');
+    if (address === null || address === undefined || typeof address === 'string') throw new SetupError(SetupErrorCode.NOT_STARTED, 'the transport is not listening');
     return address;
   }
 
@@ -59,19 +65,32 @@ export class WebSocketTransport implements Transport {
     return this.#hub?.registry.size ?? 0;
   }
 
+  /**
+   * Starts serving; `Switchyard.listen()` calls it. A start that fails (the
+   * port is taken) leaves nothing behind: no hub, no timer, no listener.
+   * `close()` during a start waits for it, then closes what it opened.
+   */
   async start(context: TransportContext): Promise<void> {
-    if (this.#hub !== undefined) throw new Error('the transport is already started');
+    if (this.#closing !== undefined) throw new SetupError(SetupErrorCode.CLOSED, 'the transport is closed');
+    if (this.#starting !== undefined) throw new SetupError(SetupErrorCode.ALREADY_STARTED, 'the transport is already started');
+    return (this.#starting = this.#start(context));
+  }
+
+  async #start(context: TransportContext): Promise<void> {
     this.#context = context;
     this.#hub = new ConnectionHub(context);
-    const authenticate = this.#options.authenticate;
-    if (isJwtAuthenticator(authenticate) && !context.bus.has(SessionReauth.type)) context.bus.register(SessionReauth, reauthHandler(authenticate));
     this.#wss = new WebSocketServer({ noServer: true, clientTracking: false, maxPayload: this.#options.maxPayload, perMessageDeflate: false, handleProtocols: selectProtocol });
     if (this.#options.heartbeatIntervalMs > 0) this.#heartbeat = new Heartbeat(this.#sockets, this.#options.heartbeatIntervalMs);
     this.#ownsServer = this.#options.server === undefined;
     const server = this.#options.server ?? createServer(answerUpgradeRequired);
     this.#server = server;
     server.on('upgrade', this.#onUpgrade);
-    if (this.#ownsServer) {
+    const authenticate = this.#options.authenticate;
+    if (isJwtAuthenticator(authenticate)) {
+      for (const warning of authenticate.warnings ?? []) context.logger.warn({ path: this.#options.path }, warning);
+    }
+    if (!this.#ownsServer) return;
+    try {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(this.#options.port, this.#options.host, () => {
@@ -79,6 +98,9 @@ export class WebSocketTransport implements Transport {
           resolve();
         });
       });
+    } catch (error) {
+      await this.#stop();
+      throw error;
     }
   }
 
@@ -118,6 +140,18 @@ export class WebSocketTransport implements Transport {
   }
 
   async #close(): Promise<void> {
+    this.#accepting = false;
+    // A start still binding its port is let finish, so that what it opened is closed too.
+    await this.#starting?.catch(ignore);
+    await this.#stop();
+  }
+
+  /** Releases everything `start()` made. Idempotent: a failed start and a later close both end here. */
+  #stop(): Promise<void> {
+    return (this.#stopping ??= this.#release());
+  }
+
+  async #release(): Promise<void> {
     const hub = this.#hub;
     const wss = this.#wss;
     const server = this.#server;
@@ -127,21 +161,22 @@ export class WebSocketTransport implements Transport {
     hub.close();
     await closeSockets(this.#sockets, this.#options.closeTimeoutMs);
     await new Promise<void>((resolve) => wss.close(() => resolve()));
-    if (this.#ownsServer) await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (this.#ownsServer && server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
   async #upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    const wss = this.#wss;
-    if (wss === undefined || !this.#accepting || this.#closing !== undefined) return void rejectHandshake(socket, 503, 'Service Unavailable');
+    // The path first: on a shared server, an upgrade for another path is another listener's, even while this one refuses its own.
     if (pathOf(request.url) !== this.#options.path) {
-      // On a shared server another upgrade listener may own this path.
       if (this.#ownsServer || this.#server?.listenerCount('upgrade') === 1) rejectHandshake(socket, 404, 'Not Found');
       return;
     }
+    const wss = this.#wss;
+    if (wss === undefined || !this.#accepting || this.#closing !== undefined) return void rejectHandshake(socket, 503, 'Service Unavailable');
     socket.on('error', ignore);
     const allowed = this.#options.allowedOrigins;
     const origin = request.headers.origin;
-    if (allowed !== undefined && origin !== undefined && !allowed.has(normalizeOrigin(origin))) {
+    // An empty Origin matches no allowed origin (and is no origin normalizeOrigin accepts).
+    if (allowed !== undefined && origin !== undefined && (origin.trim() === '' || !allowed.has(normalizeOrigin(origin)))) {
       this.#context?.logger.debug({ origin }, 'connection refused: origin not allowed');
       return void rejectHandshake(socket, 403, 'Forbidden');
     }
@@ -169,9 +204,9 @@ export class WebSocketTransport implements Transport {
 
   #accept(ws: WebSocket, user: Identity | undefined): void {
     const hub = this.#hub;
-    if (hub === undefined) return void ws.terminate();
+    if (hub === undefined || this.#closing !== undefined) return void ws.terminate();
     const socket = new WsSocket(ws, this.#options, this.#sockets);
-    socket.connection = hub.open(socket, user);
+    socket.connection = hub.open(socket, user, this.#verifyToken);
     this.#heartbeat?.watch(ws);
     ws.on('message', onMessage);
     ws.on('close', onClose);
