@@ -180,7 +180,7 @@ export class WebSocketTransport implements Transport {
 }
 
 function onMessage(this: WebSocket, data: Buffer, isBinary: boolean): void {
-  WsSocket.of(this)?.connection?.receive(data, isBinary);
+  WsSocket.of(this)?.receive(data, isBinary);
 }
 
 function onClose(this: WebSocket): void {
