@@ -30,13 +30,26 @@ class Entry {
 
 /**
  * What one connection holds of its address's and its user's budgets; it
- * gives them back once, on {@link ClientBudgets.release}.
+ * gives them back once, on {@link release}.
+ *
+ * @example
+ * socket.once('close', () => lease.release());
  */
 export class ClientLease {
-  /** @internal */
+  /** @internal The address's entry while the lease holds a connection of it. */
   address: Entry | undefined;
-  /** @internal */
+  /** @internal The user's entry while the lease holds a connection of it. */
   user: Entry | undefined;
+  readonly #budgets: ClientBudgets | undefined;
+
+  constructor(budgets?: ClientBudgets) {
+    this.#budgets = budgets;
+  }
+
+  /** Gives back what it holds. Idempotent. */
+  release(): void {
+    this.#budgets?.release(this);
+  }
 }
 
 /** The outcome of asking for a budget: a lease, or why not. */
@@ -45,7 +58,7 @@ export type Admission =
   | { readonly ok: false; readonly reason: string; readonly retryAfterMs: number | undefined };
 
 // Shared by every connection when no budget applies: there is nothing to give back.
-const noLease = Object.freeze(new ClientLease());
+const noLease = new ClientLease();
 
 /**
  * The budgets one client shares among its connections, where the
@@ -107,7 +120,7 @@ export class ClientBudgets {
     this.#sweep(now);
     const budget = this.#perAddress;
     const key = addressKey(address);
-    if (budget === false || key === undefined) return { ok: true, lease: this.#perUser === false ? noLease : new ClientLease() };
+    if (budget === false || key === undefined) return { ok: true, lease: this.#perUser === false ? noLease : new ClientLease(this) };
     const entry = this.#entry(this.#addresses, key);
     if (entry.connections >= budget.maxConnections) {
       return { ok: false, reason: `too many connections from this address (at most ${budget.maxConnections})`, retryAfterMs: undefined };
@@ -117,7 +130,7 @@ export class ClientBudgets {
       if (!connects.take(now)) return { ok: false, reason: 'too many new connections from this address; retry later', retryAfterMs: connects.waitMs(now) };
     }
     entry.connections++;
-    const lease = new ClientLease();
+    const lease = new ClientLease(this);
     lease.address = entry;
     return { ok: true, lease };
   }
@@ -151,7 +164,7 @@ export class ClientBudgets {
     return undefined;
   }
 
-  /** Gives back what the lease holds. Idempotent. */
+  /** Gives back what a lease holds. Idempotent; `lease.release()` calls it. */
   release(lease: ClientLease): void {
     const now = performance.now();
     const { address, user } = lease;

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -9,7 +9,10 @@ import { selectProtocol } from '../../auth/bearer-token.js';
 import { isJwtAuthenticator } from '../../auth/jwt-authenticator.js';
 import { reauthHandler } from '../../auth/session-reauth.js';
 import { SessionReauth } from '../../protocol/session-commands.js';
+import type { ClientLease } from '../../session/client-budgets.js';
+import { authenticateUpgrade } from './authenticate-upgrade.js';
 import { Heartbeat } from './heartbeat.js';
+import { createOwnServer } from './own-server.js';
 import { normalizeOrigin, resolveWebSocketOptions, type WebSocketTransportOptions, type ResolvedWebSocketOptions } from './websocket-options.js';
 import { WsSocket } from './ws-socket.js';
 
@@ -62,13 +65,13 @@ export class WebSocketTransport implements Transport {
   async start(context: TransportContext): Promise<void> {
     if (this.#hub !== undefined) throw new Error('the transport is already started');
     this.#context = context;
-    this.#hub = new ConnectionHub(context);
+    const hub = (this.#hub = new ConnectionHub(context));
     const authenticate = this.#options.authenticate;
     if (isJwtAuthenticator(authenticate) && !context.bus.has(SessionReauth.type)) context.bus.register(SessionReauth, reauthHandler(authenticate));
     this.#wss = new WebSocketServer({ noServer: true, clientTracking: false, maxPayload: this.#options.maxPayload, perMessageDeflate: false, handleProtocols: selectProtocol });
     if (this.#options.heartbeatIntervalMs > 0) this.#heartbeat = new Heartbeat(this.#sockets, this.#options.heartbeatIntervalMs);
     this.#ownsServer = this.#options.server === undefined;
-    const server = this.#options.server ?? createServer(answerUpgradeRequired);
+    const server = this.#options.server ?? createOwnServer(this.#options, hub.budgets);
     this.#server = server;
     server.on('upgrade', this.#onUpgrade);
     if (this.#ownsServer) {
@@ -149,29 +152,49 @@ export class WebSocketTransport implements Transport {
       this.#context?.logger.warn({ maxConnections: this.#options.maxConnections }, 'connection refused: maxConnections reached');
       return void rejectHandshake(socket, 503, 'Service Unavailable');
     }
+    const hub = this.#hub;
+    if (hub === undefined) return void rejectHandshake(socket, 503, 'Service Unavailable');
+    // The address's budget comes before authenticate(), the costly step a flood of upgrades would aim at.
+    const admission = hub.budgets.admit(request.socket.remoteAddress);
+    if (!admission.ok) return void this.#refuseBudget(socket, admission.reason, admission.retryAfterMs);
+    const lease = admission.lease;
+    // The lease is the TCP connection's, from here to its close, whatever happens in between.
+    if (socket.closed) return void lease.release();
+    socket.once('close', () => lease.release());
     this.#upgrading++;
-    let user: Identity | undefined;
-    try {
-      user = await this.#options.authenticate(request);
-    } catch (error) {
-      this.#upgrading--;
-      this.#context?.logger.debug({ err: error }, 'connection refused by authenticate()');
+    const outcome = await authenticateUpgrade(this.#options, request, socket);
+    this.#upgrading--;
+    if (outcome.kind === 'gone') return void socket.destroy();
+    if (outcome.kind === 'timed-out') {
+      this.#context?.logger.warn({ authenticateTimeoutMs: this.#options.authenticateTimeoutMs }, 'connection refused: authenticate() did not answer in time');
+      return void rejectHandshake(socket, 503, 'Service Unavailable');
+    }
+    if (outcome.kind === 'refused') {
+      this.#context?.logger.debug({ err: outcome.error }, 'connection refused by authenticate()');
       return void rejectHandshake(socket, 401, 'Unauthorized');
     }
-    this.#upgrading--;
+    const user = outcome.user;
+    const identified = hub.budgets.identify(lease, user?.id);
+    if (!identified.ok) return void this.#refuseBudget(socket, identified.reason, identified.retryAfterMs);
     if (!this.#accepting || this.#closing !== undefined || !socket.writable) return void rejectHandshake(socket, 503, 'Service Unavailable');
     wss.handleUpgrade(request, socket, head, (ws) => {
       // ws has its own error handling from here on; ours was only for the authentication window.
       socket.off('error', ignore);
-      this.#accept(ws, user);
+      this.#accept(ws, user, lease);
     });
   }
 
-  #accept(ws: WebSocket, user: Identity | undefined): void {
+  #refuseBudget(socket: Duplex, reason: string, retryAfterMs: number | undefined): void {
+    this.#context?.logger.debug({ reason }, 'connection refused: over its budget');
+    rejectHandshake(socket, 429, 'Too Many Requests', retryAfterMs === undefined ? undefined : Math.max(1, Math.ceil(retryAfterMs / 1000)));
+  }
+
+  #accept(ws: WebSocket, user: Identity | undefined, lease: ClientLease): void {
     const hub = this.#hub;
     if (hub === undefined) return void ws.terminate();
     const socket = new WsSocket(ws, this.#options, this.#sockets);
-    socket.connection = hub.open(socket, user);
+    const connection = (socket.connection = hub.open(socket, user));
+    connection.lease = lease;
     this.#heartbeat?.watch(ws);
     ws.on('message', onMessage);
     ws.on('close', onClose);
@@ -200,13 +223,10 @@ function pathOf(url: string | undefined): string {
   return query === -1 ? url : url.slice(0, query);
 }
 
-function answerUpgradeRequired(_request: IncomingMessage, response: import('node:http').ServerResponse): void {
-  response.writeHead(426, { 'content-type': 'text/plain', upgrade: 'websocket' }).end('Upgrade Required');
-}
-
-function rejectHandshake(socket: Duplex, status: number, reason: string): void {
+function rejectHandshake(socket: Duplex, status: number, reason: string, retryAfterS?: number): void {
   if (socket.writable) {
-    socket.write(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${reason.length}\r\n\r\n${reason}`);
+    const retryAfter = retryAfterS === undefined ? '' : `Retry-After: ${retryAfterS}\r\n`;
+    socket.write(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\n${retryAfter}Content-Type: text/plain\r\nContent-Length: ${reason.length}\r\n\r\n${reason}`);
   }
   socket.destroy();
 }
