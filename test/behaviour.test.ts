@@ -32,7 +32,7 @@ for (const harness of [websocketHarness, memoryHarness]) {
     const aborted: string[] = [];
 
     before(async () => {
-      server = await harness.start((app) => registerFixtures(app, aborted), { commandTimeoutMs: 150 });
+      server = await harness.start((app) => registerFixtures(app, aborted), { commandTimeoutMs: 150, limits: { maxPendingCommands: 200 } });
     });
     after(() => server.close());
 
