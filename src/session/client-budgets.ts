@@ -5,14 +5,9 @@ import { TokenBucket } from './token-bucket.js';
 /** How often idle entries are looked for, at most, in ms. */
 const SWEEP_INTERVAL_MS = 10_000;
 
-/** TCP sockets an address may hold beyond its connections: handshakes in progress, a reconnect racing its old socket's close. */
-const HANDSHAKE_SLACK = 16;
-
 /** What one address or one user holds now, and the buckets it draws on. */
 class Entry {
   readonly key: string;
-  /** TCP sockets, on a server the transport owns (handshakes included). */
-  sockets = 0;
   /** Open connections. */
   connections = 0;
   connects: TokenBucket | undefined;
@@ -24,7 +19,7 @@ class Entry {
 
   /** Nothing open and every bucket full again: forgetting it loses nothing. */
   idle(now: number): boolean {
-    return this.sockets === 0 && this.connections === 0 && (this.connects?.full(now) ?? true) && (this.commands?.full(now) ?? true);
+    return this.connections === 0 && (this.connects?.full(now) ?? true) && (this.commands?.full(now) ?? true);
   }
 }
 
@@ -64,13 +59,12 @@ const noLease = new ClientLease();
  * The budgets one client shares among its connections, where the
  * per-connection limits cannot see it: connections open at once and
  * commands per second per remote address and per user, new connections per
- * second per address (which bounds connect/close loops), and TCP sockets
- * per address on a server the transport owns. Entries are made on first use
+ * second per address (which bounds connect/close loops). Entries are made on first use
  * and forgotten once nothing is open and their buckets have refilled, so
  * memory follows the clients of the last few seconds.
  *
  * @example
- * const admission = budgets.admit(request.socket.remoteAddress);
+ * const admission = budgets.admit(request.socket);
  * if (!admission.ok) return refuse(429, admission.reason);
  * connection.lease = admission.lease;
  */
@@ -86,40 +80,25 @@ export class ClientBudgets {
     this.#perUser = perUser;
   }
 
+  /** Connections one address may hold open, or `undefined` when addresses have no budget. */
+  get maxConnectionsPerAddress(): number | undefined {
+    return this.#perAddress === false ? undefined : this.#perAddress.maxConnections;
+  }
+
   /** Addresses and users currently remembered (for tests and metrics). */
   get size(): { readonly addresses: number; readonly users: number } {
     return { addresses: this.#addresses.size, users: this.#users.size };
   }
 
   /**
-   * Counts a TCP socket from `address` on a server the transport owns.
-   * Returns `false` when the address already holds as many sockets as it may
-   * have connections, plus a few for handshakes; the socket is then not counted.
+   * Asks the address's budget for one more connection from `peer` (a TCP
+   * socket): its count, then its connect rate. The address is read only when
+   * addresses have a budget (Node keeps it on the socket once read).
    */
-  openSocket(address: string | undefined): boolean {
-    const key = addressKey(address);
-    if (this.#perAddress === false || key === undefined) return true;
-    const entry = this.#entry(this.#addresses, key);
-    if (entry.sockets >= this.#perAddress.maxConnections + HANDSHAKE_SLACK) return false;
-    entry.sockets++;
-    return true;
-  }
-
-  /** Gives back a socket {@link openSocket} counted. */
-  closeSocket(address: string | undefined): void {
-    const key = addressKey(address);
-    if (this.#perAddress === false || key === undefined) return;
-    const entry = this.#addresses.get(key);
-    if (entry === undefined || entry.sockets === 0) return;
-    entry.sockets--;
-    this.#forgetIfIdle(this.#addresses, entry, performance.now());
-  }
-
-  /** Asks the address's budget for one more connection: its count, then its connect rate. */
-  admit(address: string | undefined, now = performance.now()): Admission {
+  admit(peer: { readonly remoteAddress?: string | undefined }, now = performance.now()): Admission {
     this.#sweep(now);
     const budget = this.#perAddress;
-    const key = addressKey(address);
+    const key = budget === false ? undefined : addressKey(peer.remoteAddress);
     if (budget === false || key === undefined) return { ok: true, lease: this.#perUser === false ? noLease : new ClientLease(this) };
     const entry = this.#entry(this.#addresses, key);
     if (entry.connections >= budget.maxConnections) {

@@ -74,7 +74,7 @@ export interface WebSocketTransportOptions {
   /**
    * Most open connections on this transport; further upgrades get HTTP 503.
    * The HTTP server the transport creates itself accepts at most 1024 TCP
-   * connections more (handshakes), and drops the rest.
+   * connections more (handshakes, plain requests), and drops the rest.
    * @default 50000
    */
   maxConnections?: number;

@@ -12,7 +12,7 @@ import { SessionReauth } from '../../protocol/session-commands.js';
 import type { ClientLease } from '../../session/client-budgets.js';
 import { authenticateUpgrade } from './authenticate-upgrade.js';
 import { Heartbeat } from './heartbeat.js';
-import { createOwnServer } from './own-server.js';
+import { createOwnServer, HandshakeGuard } from './own-server.js';
 import { normalizeOrigin, resolveWebSocketOptions, type WebSocketTransportOptions, type ResolvedWebSocketOptions } from './websocket-options.js';
 import { WsSocket } from './ws-socket.js';
 
@@ -32,6 +32,8 @@ export class WebSocketTransport implements Transport {
   #server: Server | undefined;
   #ownsServer = false;
   #heartbeat: Heartbeat | undefined;
+  // The own server's count of connections not yet upgraded, per address.
+  #handshakes: HandshakeGuard | undefined;
   readonly #sockets = new Set<WsSocket>();
   // Upgrades past the checks but still authenticating count against maxConnections too.
   #upgrading = 0;
@@ -65,13 +67,15 @@ export class WebSocketTransport implements Transport {
   async start(context: TransportContext): Promise<void> {
     if (this.#hub !== undefined) throw new Error('the transport is already started');
     this.#context = context;
-    const hub = (this.#hub = new ConnectionHub(context));
+    this.#hub = new ConnectionHub(context);
     const authenticate = this.#options.authenticate;
     if (isJwtAuthenticator(authenticate) && !context.bus.has(SessionReauth.type)) context.bus.register(SessionReauth, reauthHandler(authenticate));
     this.#wss = new WebSocketServer({ noServer: true, clientTracking: false, maxPayload: this.#options.maxPayload, perMessageDeflate: false, handleProtocols: selectProtocol });
     if (this.#options.heartbeatIntervalMs > 0) this.#heartbeat = new Heartbeat(this.#sockets, this.#options.heartbeatIntervalMs);
     this.#ownsServer = this.#options.server === undefined;
-    const server = this.#options.server ?? createOwnServer(this.#options, hub.budgets);
+    const perAddress = this.#hub.budgets.maxConnectionsPerAddress;
+    if (this.#ownsServer && perAddress !== undefined) this.#handshakes = new HandshakeGuard(perAddress);
+    const server = this.#options.server ?? createOwnServer(this.#options, this.#handshakes);
     this.#server = server;
     server.on('upgrade', this.#onUpgrade);
     if (this.#ownsServer) {
@@ -155,43 +159,56 @@ export class WebSocketTransport implements Transport {
     const hub = this.#hub;
     if (hub === undefined) return void rejectHandshake(socket, 503, 'Service Unavailable');
     // The address's budget comes before authenticate(), the costly step a flood of upgrades would aim at.
-    const admission = hub.budgets.admit(request.socket.remoteAddress);
-    if (!admission.ok) return void this.#refuseBudget(socket, admission.reason, admission.retryAfterMs);
+    const admission = hub.budgets.admit(request.socket);
+    if (!admission.ok) return void this.#tooMany(socket, admission.reason, admission.retryAfterMs);
     const lease = admission.lease;
-    // The lease is the TCP connection's, from here to its close, whatever happens in between.
-    if (socket.closed) return void lease.release();
-    socket.once('close', () => lease.release());
     this.#upgrading++;
     const outcome = await authenticateUpgrade(this.#options, request, socket);
     this.#upgrading--;
-    if (outcome.kind === 'gone') return void socket.destroy();
-    if (outcome.kind === 'timed-out') {
-      this.#context?.logger.warn({ authenticateTimeoutMs: this.#options.authenticateTimeoutMs }, 'connection refused: authenticate() did not answer in time');
-      return void rejectHandshake(socket, 503, 'Service Unavailable');
-    }
-    if (outcome.kind === 'refused') {
+    if (outcome.kind !== 'identified') {
+      lease.release();
+      if (outcome.kind === 'gone') return void socket.destroy();
+      if (outcome.kind === 'timed-out') {
+        this.#context?.logger.warn({ authenticateTimeoutMs: this.#options.authenticateTimeoutMs }, 'connection refused: authenticate() did not answer in time');
+        return void rejectHandshake(socket, 503, 'Service Unavailable');
+      }
       this.#context?.logger.debug({ err: outcome.error }, 'connection refused by authenticate()');
       return void rejectHandshake(socket, 401, 'Unauthorized');
     }
     const user = outcome.user;
     const identified = hub.budgets.identify(lease, user?.id);
-    if (!identified.ok) return void this.#refuseBudget(socket, identified.reason, identified.retryAfterMs);
-    if (!this.#accepting || this.#closing !== undefined || !socket.writable) return void rejectHandshake(socket, 503, 'Service Unavailable');
+    if (!identified.ok) {
+      lease.release();
+      return void this.#tooMany(socket, identified.reason, identified.retryAfterMs);
+    }
+    if (!this.#accepting || this.#closing !== undefined || !socket.writable) {
+      lease.release();
+      return void rejectHandshake(socket, 503, 'Service Unavailable');
+    }
+    let accepted = false;
     wss.handleUpgrade(request, socket, head, (ws) => {
+      accepted = true;
       // ws has its own error handling from here on; ours was only for the authentication window.
       socket.off('error', ignore);
+      this.#handshakes?.upgraded(socket);
       this.#accept(ws, user, lease);
     });
+    // Without verifyClient, ws calls back before handleUpgrade returns, or never (it refused the
+    // handshake). An accepted connection gives its lease back when it closes.
+    if (!accepted) lease.release();
   }
 
-  #refuseBudget(socket: Duplex, reason: string, retryAfterMs: number | undefined): void {
+  #tooMany(socket: Duplex, reason: string, retryAfterMs: number | undefined): void {
     this.#context?.logger.debug({ reason }, 'connection refused: over its budget');
     rejectHandshake(socket, 429, 'Too Many Requests', retryAfterMs === undefined ? undefined : Math.max(1, Math.ceil(retryAfterMs / 1000)));
   }
 
   #accept(ws: WebSocket, user: Identity | undefined, lease: ClientLease): void {
     const hub = this.#hub;
-    if (hub === undefined) return void ws.terminate();
+    if (hub === undefined) {
+      lease.release();
+      return void ws.terminate();
+    }
     const socket = new WsSocket(ws, this.#options, this.#sockets);
     const connection = (socket.connection = hub.open(socket, user));
     connection.lease = lease;

@@ -127,9 +127,10 @@ export class WsSocket implements Socket {
     this.ws.close(code, reason);
   }
 
-  /** Leaves the transport's set of open sockets, and tells the hub; called once `ws` has closed. */
+  /** Leaves the transport's set of open sockets, gives back its budgets, and tells the hub; called once `ws` has closed. */
   closed(): void {
     this.#open.delete(this);
+    this.connection?.lease?.release();
     this.connection?.closed();
   }
 }
