@@ -28,7 +28,7 @@ class Entry {
  * gives them back once, on {@link release}.
  *
  * @example
- * socket.once('close', () => lease.release());
+ * ws.once('close', () => lease.release());
  */
 export class ClientLease {
   /** @internal The address's entry while the lease holds a connection of it. */
@@ -48,7 +48,7 @@ export class ClientLease {
 }
 
 /** The outcome of asking for a budget: a lease, or why not. */
-export type Admission =
+export type BudgetAdmission =
   | { readonly ok: true; readonly lease: ClientLease }
   | { readonly ok: false; readonly reason: string; readonly retryAfterMs: number | undefined };
 
@@ -85,17 +85,12 @@ export class ClientBudgets {
     return this.#perAddress === false ? undefined : this.#perAddress.maxConnections;
   }
 
-  /** Addresses and users currently remembered (for tests and metrics). */
-  get size(): { readonly addresses: number; readonly users: number } {
-    return { addresses: this.#addresses.size, users: this.#users.size };
-  }
-
   /**
    * Asks the address's budget for one more connection from `peer` (a TCP
    * socket): its count, then its connect rate. The address is read only when
    * addresses have a budget (Node keeps it on the socket once read).
    */
-  admit(peer: { readonly remoteAddress?: string | undefined }, now = performance.now()): Admission {
+  admit(peer: { readonly remoteAddress?: string | undefined }, now = performance.now()): BudgetAdmission {
     this.#sweep(now);
     const budget = this.#perAddress;
     const key = budget === false ? undefined : addressKey(peer.remoteAddress);
@@ -115,7 +110,7 @@ export class ClientBudgets {
   }
 
   /** Asks the user's budget for the connection holding `lease`; on refusal the lease is unchanged. */
-  identify(lease: ClientLease, userId: string | undefined): Admission {
+  identify(lease: ClientLease, userId: string | undefined): BudgetAdmission {
     const budget = this.#perUser;
     if (budget === false || userId === undefined || lease === noLease || lease.user !== undefined) return { ok: true, lease };
     const entry = this.#entry(this.#users, userId);

@@ -30,6 +30,8 @@ export async function authenticateUpgrade(
   request: IncomingMessage,
   socket: Duplex,
 ): Promise<AuthenticateOutcome> {
+  // It may have left before the upgrade reached us: its 'close' is already past.
+  if (socket.destroyed) return GONE;
   const controller = new AbortController();
   const { signal } = controller;
   let ended: AuthenticateOutcome | undefined;

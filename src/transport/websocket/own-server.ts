@@ -4,7 +4,12 @@ import type { Duplex } from 'node:stream';
 import { addressKey } from '../../session/client-budgets.js';
 import type { ResolvedWebSocketOptions } from './websocket-options.js';
 
-/** TCP connections the transport's own server accepts beyond `maxConnections`: handshakes, and plain requests answered 426. */
+/**
+ * TCP connections the transport's own server accepts beyond `maxConnections`: handshakes, and plain requests answered 426.
+ *
+ * @example
+ * server.maxConnections = options.maxConnections + HANDSHAKE_HEADROOM;
+ */
 export const HANDSHAKE_HEADROOM = 1024;
 
 /** Idle time of a plain HTTP connection on the transport's own server, in ms (it answers every plain request 426 and closes). */
