@@ -25,7 +25,7 @@ export interface SwitchyardOptions {
   codec?: Codec;
   /** How long a handler may run before its command fails with `TIMEOUT`, in ms. @default 10000 */
   commandTimeoutMs?: number;
-  /** Per-connection limits: rate limit, rooms per connection, payload depth. @default see {@link HubOptions} */
+  /** Limits per connection, per user and per address: rates, budgets, rooms, payload depth. @default see {@link HubOptions} */
   limits?: HubOptions;
   /**
    * Longest an identity lasts, in ms: an authenticated connection closes

@@ -48,7 +48,7 @@ for (const harness of [websocketHarness, memoryHarness]) {
     const failures: string[] = [];
 
     before(async () => {
-      server = await harness.start((app) => registerFixtures(app, aborted).use(recordFailures(failures)), { commandTimeoutMs: 150 });
+      server = await harness.start((app) => registerFixtures(app, aborted).use(recordFailures(failures)), { commandTimeoutMs: 150, limits: { maxPendingCommands: 200 } });
     });
     after(() => server.close());
 

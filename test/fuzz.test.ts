@@ -176,7 +176,7 @@ test('the payload check refuses exactly the payloads too deep or with a prototyp
 
 test('over real sockets: every frame gets what it is owed, each id exactly one reply, and the server keeps answering', { timeout: 90_000 }, async (t) => {
   const { app, url } = await serve({
-    app: { limits: { rateLimit: false, maxPayloadDepth: FUZZ_MAX_DEPTH }, commandTimeoutMs: 2000 },
+    app: { limits: { rateLimit: false, perAddress: false, perUser: false, maxPendingCommands: 1024, maxPayloadDepth: FUZZ_MAX_DEPTH }, commandTimeoutMs: 2000 },
     setup: registerFuzzTargets,
   });
   try {

@@ -32,6 +32,25 @@ test('the rate limit answers RATE_LIMITED past the burst, closes with 1008 on su
   }
 });
 
+test('a frame refused by the rate limit is answered with its id when small enough to read it cheaply, without one when larger', { timeout: 10_000 }, async () => {
+  const { app, url } = await serve({
+    app: { limits: { rateLimit: { burst: 1, perSecond: 0.01 } } },
+    setup: (app) => app.register(Echo, (payload) => payload),
+  });
+  try {
+    const client = await TestClient.connect(url);
+    assert.equal((await client.request('echo', 'first')).kind, 'result');
+    const small = await client.request('echo', 'second');
+    assert.equal(small.error?.code, 'RATE_LIMITED');
+    client.ws.send(JSON.stringify({ type: 'echo', id: 'large', payload: 'x'.repeat(8 * 1024) }));
+    const large = await client.waitFor((frame) => frame.kind === 'error' && frame.id === undefined, 'an uncorrelated RATE_LIMITED');
+    assert.equal(large.error?.code, 'RATE_LIMITED');
+    await client.close();
+  } finally {
+    await app.close();
+  }
+});
+
 test('maxRoomsPerConnection answers TOO_MANY_ROOMS', { timeout: 10_000 }, async () => {
   const { app, url } = await serve({
     app: { limits: { maxRoomsPerConnection: 2 } },
@@ -104,6 +123,23 @@ test('limits are checked up front', () => {
   assert.throws(() => resolveHubOptions({ rateLimit: { perSecond: -1 } }), RangeError);
   assert.throws(() => resolveHubOptions({ maxRoomsPerConnection: 1.5 }), RangeError);
   assert.throws(() => resolveHubOptions({ maxPayloadDepth: 0 }), RangeError);
+  assert.throws(() => resolveHubOptions({ rateLimit: { closeWindowMs: 0 } }), RangeError);
+  assert.throws(() => resolveHubOptions({ maxRoomNameLength: 0 }), RangeError);
+  assert.throws(() => resolveHubOptions({ maxPendingCommands: -1 }), RangeError);
+  assert.throws(() => resolveHubOptions({ publishRate: { perSecond: 0 } }), RangeError);
+  assert.throws(() => resolveHubOptions({ perAddress: { maxConnections: 0 } }), RangeError);
+  assert.throws(() => resolveHubOptions({ perAddress: { connectRate: { burst: 0.5 } } }), RangeError);
+  assert.throws(() => resolveHubOptions({ perUser: { commandRate: { perSecond: Number.POSITIVE_INFINITY } } }), RangeError);
   assert.equal(resolveHubOptions({ rateLimit: false }).rateLimit, false);
+  assert.equal(resolveHubOptions({ perAddress: false }).perAddress, false);
+  const perUser = resolveHubOptions({ perUser: { commandRate: false } }).perUser;
+  assert.equal(perUser !== false && perUser.commandRate, false);
+  // A field left out, or given as undefined, takes its default.
+  const limits = resolveHubOptions({ rateLimit: { perSecond: 5, burst: undefined }, perAddress: { connectRate: { burst: 3 } }, maxPendingCommands: undefined });
+  assert.deepEqual(limits.rateLimit, { burst: 200, perSecond: 5, closeAfter: 100, closeWindowMs: 10_000 });
+  assert.deepEqual(limits.perAddress && limits.perAddress.connectRate, { burst: 3, perSecond: 20 });
+  assert.equal(limits.maxPendingCommands, 64);
+  assert.equal(limits.maxRoomNameLength, 128);
   assert.ok(Object.isFrozen(resolveHubOptions()));
+  assert.ok(Object.isFrozen(limits.perAddress));
 });

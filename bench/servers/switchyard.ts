@@ -16,9 +16,14 @@ const Fanout = defineCommand('fanout', {
 });
 const Tick = defineEvent('tick', typed<{ room: string; seq: number; text: string }>());
 
-// Closed-loop load sends far more commands per connection than the default rate limit (100/s) allows.
-// The limiter still runs on every command, as it does for users; its ceiling is set out of reach.
-const app = new Switchyard({ logger: pino({ level: 'silent' }), limits: { rateLimit: { burst: 1_000_000, perSecond: 1_000_000 } } });
+// Closed-loop load sends far more commands per connection than the default rate limit (100/s) allows,
+// and every connection comes from one address. The limiters still run on every command, as they do
+// for users; their ceilings are set out of reach.
+const outOfReach = { burst: 1_000_000, perSecond: 1_000_000 };
+const app = new Switchyard({
+  logger: pino({ level: 'silent' }),
+  limits: { rateLimit: outOfReach, publishRate: outOfReach, perAddress: { maxConnections: 1_000_000, connectRate: outOfReach, commandRate: outOfReach } },
+});
 app.register(Echo, (payload) => payload);
 app.register(RoomJoin, async (payload, ctx) => {
   await ctx.join(payload.room);

@@ -95,6 +95,7 @@ export class Invocation implements MiddlewareContext {
   }
 
   publish<E extends EventDefinition>(event: E, payload: EventPayloadOf<E>, audience: Audience, options?: PublishOptions): void {
+    this.#inbound.session.chargePublish?.();
     this.#publisher.publish(event, payload, audience, options);
   }
 

@@ -31,4 +31,10 @@ export interface Session {
   leave(room: string): Promise<void>;
   /** Replaces the session's identity (a refreshed token, an in-band sign-in); resolves once presence records it. */
   identify(user: Identity): Promise<void>;
+  /**
+   * Counts one event a command of this session publishes with `ctx.publish`;
+   * throws (a `RATE_LIMITED` `CommandError`) when the session has published
+   * more than its budget allows. Optional: a session without it is not limited.
+   */
+  chargePublish?(): void;
 }

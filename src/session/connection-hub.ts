@@ -13,8 +13,9 @@ import { resolveHubOptions, type ResolvedHubOptions } from './hub-options.js';
 import { InFlight } from './in-flight.js';
 import { inspectPayload } from './inspect-payload.js';
 import type { Socket } from './socket.js';
-import { TokenBucket } from './token-bucket.js';
 import type { HubContext } from './hub-context.js';
+import type { ClientBudgets } from './client-budgets.js';
+import { RateGate } from './rate-gate.js';
 
 const VOLATILE = Object.freeze({ volatile: true });
 
@@ -32,6 +33,12 @@ const MAX_TIMER_MS = 2_147_483_647;
 export const DEFAULT_MAX_SESSION_LIFETIME_MS = 24 * 60 * 60 * 1000;
 
 /**
+ * A frame refused before decoding is decoded after all only when it is this
+ * small, to answer with its id; a larger one is answered without one.
+ */
+const PEEK_ID_MAX_BYTES = 4096;
+
+/**
  * What every transport shares once a socket is open: it registers the
  * connection, hands decoded frames to the bus and sends back the one reply,
  * keeps room membership and identity, enforces the per-connection limits,
@@ -46,6 +53,7 @@ export class ConnectionHub implements ConnectionOwner {
   readonly #limits: ResolvedHubOptions;
   readonly #subscription: Subscription;
   readonly #inFlight = new InFlight();
+  readonly #gate: RateGate;
   // Only connections whose identity expires have a timer; most have none, so it is not a field of each.
   readonly #expiries = new Map<Connection, NodeJS.Timeout>();
   readonly #maxLifetimeMs: number | false;
@@ -59,7 +67,13 @@ export class ConnectionHub implements ConnectionOwner {
     this.logger = context.logger;
     this.#limits = context.limits ?? resolveHubOptions();
     this.#maxLifetimeMs = context.maxSessionLifetimeMs ?? DEFAULT_MAX_SESSION_LIFETIME_MS;
+    this.#gate = new RateGate(this.#limits);
     this.#subscription = context.deliveries.subscribe({ next: (envelope) => this.#deliver(envelope) });
+  }
+
+  /** The budgets of each address and user: a transport asks them before it opens a connection, and hands the lease to it. */
+  get budgets(): ClientBudgets {
+    return this.#gate.budgets;
   }
 
   /** Whether the hub is draining: new commands are refused with `UNAVAILABLE`. */
@@ -81,25 +95,32 @@ export class ConnectionHub implements ConnectionOwner {
     return connection;
   }
 
-  /** Handles one inbound frame: a coded error for a bad or refused one, the bus for a good one. */
+  /**
+   * Handles one inbound frame: the rates first (a refused frame is not
+   * decoded), then a coded error for a bad or refused command, the bus for a good one.
+   */
   receive(connection: Connection, data: Buffer | string, isBinary: boolean): void {
     if (!connection.open) return;
+    const now = performance.now();
+    const refused = this.#gate.admit(connection, now);
+    if (refused !== undefined) return this.#refuseRate(connection, data, isBinary, refused, now);
     const decoded = this.#context.codec.decode(data, isBinary);
-    const { rateLimit } = this.#limits;
-    if (rateLimit !== false) {
-      const bucket = (connection.bucket ??= new TokenBucket(rateLimit.burst, rateLimit.perSecond));
-      if (!bucket.take()) return this.#refuseRate(connection, decoded.id);
-    }
     if (!decoded.ok) return this.#refuse(connection, decoded.id, decoded.error);
     const problem = inspectPayload(decoded.payload, this.#limits.maxPayloadDepth);
     if (problem !== undefined) return this.#refuse(connection, decoded.id, new CommandError(ErrorCode.BAD_FRAME, problem));
     if (this.#draining) {
       return this.#refuse(connection, decoded.id, new CommandError(ErrorCode.UNAVAILABLE, 'the server is draining; send it again on a new connection'));
     }
+    const maxPending = this.#limits.maxPendingCommands;
+    if (connection.pending >= maxPending) {
+      return this.#refuse(connection, decoded.id, new CommandError(ErrorCode.RATE_LIMITED, `too many commands in flight (at most ${maxPending}); wait for their replies`));
+    }
+    connection.pending++;
     this.#inFlight.begin();
     // One continuation per command (no .finally): this is the hot path.
     this.#context.bus.dispatch({ type: decoded.type, id: decoded.id, payload: decoded.payload, session: connection }).then(
       (reply) => {
+        connection.pending--;
         try {
           this.#reply(connection, reply);
         } catch (error) {
@@ -110,10 +131,16 @@ export class ConnectionHub implements ConnectionOwner {
         }
       },
       (error: unknown) => {
+        connection.pending--;
         this.#context.reportError(error);
         this.#inFlight.end();
       },
     );
+  }
+
+  /** Charges one event a connection's command publishes to its publish budget; throws `RATE_LIMITED` past it. */
+  chargePublish(connection: Connection): void {
+    this.#gate.chargePublish(connection, performance.now());
   }
 
   /** Forgets a connection whose socket has closed: indexes, rooms, presence, timers. Idempotent. */
@@ -127,6 +154,10 @@ export class ConnectionHub implements ConnectionOwner {
   }
 
   async join(connection: Connection, room: string): Promise<void> {
+    const maxName = this.#limits.maxRoomNameLength;
+    if (typeof room !== 'string' || room.length > maxName) {
+      throw new CommandError(ErrorCode.INVALID_PAYLOAD, `a room name must be a string of at most ${maxName} characters`);
+    }
     if (!connection.open || connection.rooms.has(room)) return;
     const max = this.#limits.maxRoomsPerConnection;
     if (connection.rooms.size >= max) throw new CommandError(ErrorCode.TOO_MANY_ROOMS, `a connection may be in at most ${max} rooms`);
@@ -225,14 +256,11 @@ export class ConnectionHub implements ConnectionOwner {
     this.#expiries.delete(connection);
   }
 
-  #refuseRate(connection: Connection, id: string | undefined): void {
-    const strikes = connection.bucket?.strikes ?? 0;
-    if (this.#limits.rateLimit !== false && strikes > this.#limits.rateLimit.closeAfter) {
-      if (strikes === this.#limits.rateLimit.closeAfter + 1) connection.log.warn('closing: rate limit exceeded for too long');
-      connection.close(CloseCode.POLICY_VIOLATION, 'rate limit exceeded');
-      return;
-    }
-    this.#refuse(connection, id, new CommandError(ErrorCode.RATE_LIMITED, 'too many commands; slow down'));
+  #refuseRate(connection: Connection, data: Buffer | string, isBinary: boolean, message: string, now: number): void {
+    if (this.#gate.strike(connection, now) === 'close') return connection.close(CloseCode.POLICY_VIOLATION, 'rate limit exceeded');
+    // Decoding a refused frame is the work the limit is there to spare: only a small one is, for its id.
+    const id = data.length <= PEEK_ID_MAX_BYTES ? this.#context.codec.decode(data, isBinary).id : undefined;
+    this.#refuse(connection, id, new CommandError(ErrorCode.RATE_LIMITED, message));
   }
 
   #refuse(connection: Connection, id: string | undefined, error: CommandError): void {

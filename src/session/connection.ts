@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import type { Identity } from '../protocol/identity.js';
 import type { Session, TokenVerifier } from '../commands/session.js';
 import type { SendOptions, Socket } from './socket.js';
+import type { ClientLease } from './client-budgets.js';
+import type { SlidingCount } from './sliding-count.js';
 import type { TokenBucket } from './token-bucket.js';
 
 /** The hub a connection belongs to: what it hands frames to, and asks to change membership or identity. */
@@ -12,6 +14,7 @@ export interface ConnectionOwner {
   join(connection: Connection, room: string): Promise<void>;
   leave(connection: Connection, room: string): Promise<void>;
   identify(connection: Connection, user: Identity): Promise<void>;
+  chargePublish(connection: Connection): void;
 }
 
 const noRooms: ReadonlySet<string> = new Set();
@@ -27,6 +30,14 @@ export class Connection implements Session {
   readonly verifyToken: TokenVerifier | undefined;
   /** The rate limit's bucket, made by the hub at the first frame: an idle connection needs none. */
   bucket: TokenBucket | undefined;
+  /** Commands refused `RATE_LIMITED` lately, made by the hub at the first refusal. */
+  refusals: SlidingCount | undefined;
+  /** The events its commands may still publish, made by the hub at the first `ctx.publish`. */
+  publishes: TokenBucket | undefined;
+  /** What it holds of its address's and user's budgets; set by the transport that admitted it. */
+  lease: ClientLease | undefined;
+  /** Its commands still running. */
+  pending = 0;
   #user: Identity | undefined;
   // Made at the first join: most connections of a large server are in no room, and an empty Set is not free.
   #rooms: Set<string> | undefined;
@@ -86,6 +97,11 @@ export class Connection implements Session {
 
   identify(user: Identity): Promise<void> {
     return this.#owner.identify(this, user);
+  }
+
+  /** Counts one event its command publishes; throws `RATE_LIMITED` past the publish budget. */
+  chargePublish(): void {
+    this.#owner.chargePublish(this);
   }
 
   /** Records a room; only the registry calls it. Returns whether it is new. */

@@ -1,9 +1,7 @@
 /**
  * A token bucket: holds up to `capacity` tokens, gains `perSecond` of them
- * each second, and each command takes one. Bursts up to the capacity pass;
- * a sustained rate above `perSecond` does not. `strikes` counts the
- * refusals since the last command that got through, so a hub can tell a
- * burst that overshot from sustained abuse.
+ * each second, and each use takes one. Bursts up to the capacity pass; a
+ * sustained rate above `perSecond` does not.
  *
  * @example
  * const bucket = new TokenBucket(200, 100);
@@ -12,7 +10,6 @@
 export class TokenBucket {
   #tokens: number;
   #last: number;
-  #strikes = 0;
   readonly #capacity: number;
   readonly #perMs: number;
 
@@ -23,21 +20,28 @@ export class TokenBucket {
     this.#last = now;
   }
 
-  /** Refusals in a row since a command last got through. */
-  get strikes(): number {
-    return this.#strikes;
-  }
-
   /** Takes one token if there is one. */
   take(now = performance.now()): boolean {
+    this.#refill(now);
+    if (this.#tokens < 1) return false;
+    this.#tokens -= 1;
+    return true;
+  }
+
+  /** Whether the bucket has refilled completely: forgetting it then loses nothing. */
+  full(now = performance.now()): boolean {
+    this.#refill(now);
+    return this.#tokens >= this.#capacity;
+  }
+
+  /** Milliseconds until the next token, `0` when there is one now. */
+  waitMs(now = performance.now()): number {
+    this.#refill(now);
+    return this.#tokens >= 1 ? 0 : (1 - this.#tokens) / this.#perMs;
+  }
+
+  #refill(now: number): void {
     this.#tokens = Math.min(this.#capacity, this.#tokens + (now - this.#last) * this.#perMs);
     this.#last = now;
-    if (this.#tokens >= 1) {
-      this.#tokens -= 1;
-      this.#strikes = 0;
-      return true;
-    }
-    this.#strikes++;
-    return false;
   }
 }

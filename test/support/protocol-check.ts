@@ -32,7 +32,7 @@ let bystanderCalls = 0;
 /** Starts a server (no heartbeat: raw clients answer pings only while read) with `bystanders` undici clients. */
 export async function protocolBench(options: { bystanders?: number; transport?: WebSocketTransportOptions } = {}): Promise<ProtocolBench> {
   const { app, transport, url } = await serve({
-    app: { limits: { rateLimit: false, maxPayloadDepth: FUZZ_MAX_DEPTH } },
+    app: { limits: { rateLimit: false, perAddress: false, perUser: false, maxPendingCommands: 1024, maxPayloadDepth: FUZZ_MAX_DEPTH } },
     transport: { heartbeatIntervalMs: 0, ...options.transport },
     setup: registerFuzzTargets,
   });

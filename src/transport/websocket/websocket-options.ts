@@ -1,7 +1,27 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Identity } from '../../protocol/identity.js';
 
-/** Options of the WebSocket transport. */
+/**
+ * What `authenticate` gets besides the request.
+ *
+ * @example
+ * const authenticate = async (request: IncomingMessage, { signal }: AuthenticateContext) => lookUpSession(request, { signal });
+ */
+export interface AuthenticateContext {
+  /**
+   * Aborted when the client closes its connection, or when
+   * `authenticateTimeoutMs` passes: pass it to the I/O `authenticate` does
+   * (a token introspection call, a database look-up) so it stops too.
+   */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * Options of the WebSocket transport.
+ *
+ * @example
+ * new WebSocketTransport({ port: 8080, authenticate: jwtAuthenticator({ secret }), allowedOrigins: ['https://app.example.com'] });
+ */
 export interface WebSocketTransportOptions {
   /** Port to listen on; `0` picks a free one. Not allowed with `server`. @default 8080 */
   port?: number;
@@ -18,10 +38,26 @@ export interface WebSocketTransportOptions {
   /**
    * Works out who is connecting, before the upgrade completes. Return the
    * identity, or `undefined` for an anonymous connection; throw to refuse
-   * the connection with HTTP 401.
+   * the connection with HTTP 401. Its second argument carries a `signal`,
+   * aborted when the client leaves or the time is up.
    * @default () => undefined
    */
-  authenticate?: (request: IncomingMessage) => Identity | undefined | Promise<Identity | undefined>;
+  authenticate?: (request: IncomingMessage, context: AuthenticateContext) => Identity | undefined | Promise<Identity | undefined>;
+  /**
+   * Longest wait for `authenticate`, in ms. Past it the upgrade is refused
+   * with HTTP 503 (the server could not decide in time; the credentials were
+   * not found wanting), its `signal` is aborted, and its slot is free again.
+   * @default 10000
+   */
+  authenticateTimeoutMs?: number;
+  /**
+   * On the HTTP server the transport creates itself (no `server` option):
+   * how long a client may take to send its upgrade request's headers, in ms
+   * (`headersTimeout` and `requestTimeout`); a slower one is answered 408 and
+   * cut. A server the application passes in is the application's to bound.
+   * @default 10000
+   */
+  headersTimeoutMs?: number;
   /**
    * How often each socket is pinged, in ms. A socket that has not answered
    * the previous ping is terminated, so a dead peer is gone within two
@@ -35,7 +71,12 @@ export interface WebSocketTransportOptions {
    * @default 1048576 (1 MiB)
    */
   maxBufferedBytes?: number;
-  /** Most open connections on this transport; further upgrades get HTTP 503. @default 50000 */
+  /**
+   * Most open connections on this transport; further upgrades get HTTP 503.
+   * The HTTP server the transport creates itself accepts at most 1024 TCP
+   * connections more (handshakes, plain requests), and drops the rest.
+   * @default 50000
+   */
   maxConnections?: number;
   /**
    * Origins (`scheme://host[:port]`) allowed to open a socket, against
@@ -47,9 +88,21 @@ export interface WebSocketTransportOptions {
 }
 
 /** The options once defaults are applied and checked. */
-export type ResolvedWebSocketOptions = Readonly<
-  Required<Omit<WebSocketTransportOptions, 'server' | 'allowedOrigins'>> & { server: Server | undefined; allowedOrigins: ReadonlySet<string> | undefined }
->;
+export interface ResolvedWebSocketOptions {
+  readonly port: number;
+  readonly host: string;
+  readonly server: Server | undefined;
+  readonly path: string;
+  readonly maxPayload: number;
+  readonly closeTimeoutMs: number;
+  readonly authenticate: NonNullable<WebSocketTransportOptions['authenticate']>;
+  readonly authenticateTimeoutMs: number;
+  readonly headersTimeoutMs: number;
+  readonly heartbeatIntervalMs: number;
+  readonly maxBufferedBytes: number;
+  readonly maxConnections: number;
+  readonly allowedOrigins: ReadonlySet<string> | undefined;
+}
 
 const defaults = Object.freeze({
   port: 8080,
@@ -58,6 +111,8 @@ const defaults = Object.freeze({
   maxPayload: 64 * 1024,
   closeTimeoutMs: 2000,
   authenticate: (): Identity | undefined => undefined,
+  authenticateTimeoutMs: 10_000,
+  headersTimeoutMs: 10_000,
   heartbeatIntervalMs: 30_000,
   maxBufferedBytes: 1024 * 1024,
   maxConnections: 50_000,
@@ -66,27 +121,50 @@ const defaults = Object.freeze({
 /** Largest delay Node's timers accept. */
 const MAX_TIMER_MS = 2_147_483_647;
 
-/** Merges the user's options over the defaults, rejects conflicts, and freezes the result. */
+/**
+ * Applies the defaults to the user's options, rejects conflicts and values
+ * out of range, and freezes the result.
+ *
+ * @example
+ * const options = resolveWebSocketOptions({ port: 0, maxConnections: 1000 });
+ */
 export function resolveWebSocketOptions(options: WebSocketTransportOptions): ResolvedWebSocketOptions {
   if (options.server !== undefined && (options.port !== undefined || options.host !== undefined)) {
     throw new TypeError('the "server" option cannot be combined with "port" or "host"');
   }
-  const allowedOrigins = options.allowedOrigins === undefined ? undefined : new Set(options.allowedOrigins.map(normalizeOrigin));
-  const resolved = { ...defaults, ...withoutUndefined(options), server: options.server, allowedOrigins };
+  const resolved: ResolvedWebSocketOptions = {
+    port: options.port ?? defaults.port,
+    host: options.host ?? defaults.host,
+    server: options.server,
+    path: options.path ?? defaults.path,
+    maxPayload: options.maxPayload ?? defaults.maxPayload,
+    closeTimeoutMs: options.closeTimeoutMs ?? defaults.closeTimeoutMs,
+    authenticate: options.authenticate ?? defaults.authenticate,
+    authenticateTimeoutMs: options.authenticateTimeoutMs ?? defaults.authenticateTimeoutMs,
+    headersTimeoutMs: options.headersTimeoutMs ?? defaults.headersTimeoutMs,
+    heartbeatIntervalMs: options.heartbeatIntervalMs ?? defaults.heartbeatIntervalMs,
+    maxBufferedBytes: options.maxBufferedBytes ?? defaults.maxBufferedBytes,
+    maxConnections: options.maxConnections ?? defaults.maxConnections,
+    allowedOrigins: options.allowedOrigins === undefined ? undefined : new Set(options.allowedOrigins.map(normalizeOrigin)),
+  };
   if (!Number.isInteger(resolved.port) || resolved.port < 0 || resolved.port > 65535) throw new RangeError('"port" must be an integer from 0 to 65535');
   if (!resolved.path.startsWith('/')) throw new TypeError('"path" must start with "/"');
   if (!Number.isInteger(resolved.maxPayload) || resolved.maxPayload < 1) throw new RangeError('"maxPayload" must be a positive integer');
   if (!(resolved.closeTimeoutMs >= 0)) throw new RangeError('"closeTimeoutMs" must be zero or more');
   if (typeof resolved.authenticate !== 'function') throw new TypeError('"authenticate" must be a function');
-  if (!Number.isInteger(resolved.heartbeatIntervalMs) || resolved.heartbeatIntervalMs < 0 || resolved.heartbeatIntervalMs > MAX_TIMER_MS) {
-    throw new RangeError(`"heartbeatIntervalMs" must be an integer from 0 (off) to ${MAX_TIMER_MS}`);
-  }
+  timerMs('authenticateTimeoutMs', resolved.authenticateTimeoutMs, 1);
+  timerMs('headersTimeoutMs', resolved.headersTimeoutMs, 1);
+  timerMs('heartbeatIntervalMs', resolved.heartbeatIntervalMs, 0, ' (0 turns it off)');
   if (!Number.isInteger(resolved.maxBufferedBytes) || resolved.maxBufferedBytes < resolved.maxPayload) {
     // A reply may echo a whole inbound frame, so a smaller buffer could never send one.
     throw new RangeError('"maxBufferedBytes" must be an integer no smaller than "maxPayload"');
   }
   if (!Number.isInteger(resolved.maxConnections) || resolved.maxConnections < 1) throw new RangeError('"maxConnections" must be a positive integer');
   return Object.freeze(resolved);
+}
+
+function timerMs(name: string, value: number, min: number, note = ''): void {
+  if (!Number.isInteger(value) || value < min || value > MAX_TIMER_MS) throw new RangeError(`"${name}" must be an integer from ${min}${note} to ${MAX_TIMER_MS}`);
 }
 
 /**
@@ -98,8 +176,4 @@ export function resolveWebSocketOptions(options: WebSocketTransportOptions): Res
 export function normalizeOrigin(origin: string): string {
   if (typeof origin !== 'string' || origin.length === 0) throw new TypeError('"allowedOrigins" must hold non-empty strings');
   return origin.trim().toLowerCase().replace(/\/+$/, '');
-}
-
-function withoutUndefined<T extends object>(options: T): Partial<T> {
-  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<T>;
 }

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -9,7 +9,10 @@ import { ConnectionHub } from '../../session/connection-hub.js';
 import { DEFAULT_DRAIN_DEADLINE_MS, type DrainOptions, type Transport, type TransportContext } from '../transport.js';
 import { selectProtocol } from '../../auth/bearer-token.js';
 import { isJwtAuthenticator } from '../../auth/jwt-authenticator.js';
+import type { ClientLease } from '../../session/client-budgets.js';
+import { authenticateUpgrade } from './authenticate-upgrade.js';
 import { Heartbeat } from './heartbeat.js';
+import { createOwnServer, HandshakeGuard } from './own-server.js';
 import { normalizeOrigin, resolveWebSocketOptions, type WebSocketTransportOptions, type ResolvedWebSocketOptions } from './websocket-options.js';
 import { WsSocket } from './ws-socket.js';
 
@@ -31,6 +34,8 @@ export class WebSocketTransport implements Transport {
   #server: Server | undefined;
   #ownsServer = false;
   #heartbeat: Heartbeat | undefined;
+  // The own server's count of connections not yet upgraded, per address.
+  #handshakes: HandshakeGuard | undefined;
   readonly #sockets = new Set<WsSocket>();
   // Upgrades past the checks but still authenticating count against maxConnections too.
   #upgrading = 0;
@@ -82,7 +87,9 @@ export class WebSocketTransport implements Transport {
     this.#wss = new WebSocketServer({ noServer: true, clientTracking: false, maxPayload: this.#options.maxPayload, perMessageDeflate: false, handleProtocols: selectProtocol });
     if (this.#options.heartbeatIntervalMs > 0) this.#heartbeat = new Heartbeat(this.#sockets, this.#options.heartbeatIntervalMs);
     this.#ownsServer = this.#options.server === undefined;
-    const server = this.#options.server ?? createServer(answerUpgradeRequired);
+    const perAddress = this.#hub.budgets.maxConnectionsPerAddress;
+    if (this.#ownsServer && perAddress !== undefined) this.#handshakes = new HandshakeGuard(perAddress);
+    const server = this.#options.server ?? createOwnServer(this.#options, this.#handshakes);
     this.#server = server;
     server.on('upgrade', this.#onUpgrade);
     const authenticate = this.#options.authenticate;
@@ -184,29 +191,62 @@ export class WebSocketTransport implements Transport {
       this.#context?.logger.warn({ maxConnections: this.#options.maxConnections }, 'connection refused: maxConnections reached');
       return void rejectHandshake(socket, 503, 'Service Unavailable');
     }
+    const hub = this.#hub;
+    if (hub === undefined) return void rejectHandshake(socket, 503, 'Service Unavailable');
+    // The address's budget comes before authenticate(), the costly step a flood of upgrades would aim at.
+    const admission = hub.budgets.admit(request.socket);
+    if (!admission.ok) return void this.#tooMany(socket, admission.reason, admission.retryAfterMs);
+    const lease = admission.lease;
     this.#upgrading++;
-    let user: Identity | undefined;
-    try {
-      user = await this.#options.authenticate(request);
-    } catch (error) {
-      this.#upgrading--;
-      this.#context?.logger.debug({ err: error }, 'connection refused by authenticate()');
+    const outcome = await authenticateUpgrade(this.#options, request, socket);
+    this.#upgrading--;
+    if (outcome.kind !== 'identified') {
+      lease.release();
+      if (outcome.kind === 'gone') return void socket.destroy();
+      if (outcome.kind === 'timed-out') {
+        this.#context?.logger.warn({ authenticateTimeoutMs: this.#options.authenticateTimeoutMs }, 'connection refused: authenticate() did not answer in time');
+        return void rejectHandshake(socket, 503, 'Service Unavailable');
+      }
+      this.#context?.logger.debug({ err: outcome.error }, 'connection refused by authenticate()');
       return void rejectHandshake(socket, 401, 'Unauthorized');
     }
-    this.#upgrading--;
-    if (!this.#accepting || this.#closing !== undefined || !socket.writable) return void rejectHandshake(socket, 503, 'Service Unavailable');
+    const user = outcome.user;
+    const identified = hub.budgets.identify(lease, user?.id);
+    if (!identified.ok) {
+      lease.release();
+      return void this.#tooMany(socket, identified.reason, identified.retryAfterMs);
+    }
+    if (!this.#accepting || this.#closing !== undefined || !socket.writable) {
+      lease.release();
+      return void rejectHandshake(socket, 503, 'Service Unavailable');
+    }
+    let accepted = false;
     wss.handleUpgrade(request, socket, head, (ws) => {
+      accepted = true;
       // ws has its own error handling from here on; ours was only for the authentication window.
       socket.off('error', ignore);
-      this.#accept(ws, user);
+      this.#handshakes?.upgraded(socket);
+      this.#accept(ws, user, lease);
     });
+    // Without verifyClient, ws calls back before handleUpgrade returns, or never (it refused the
+    // handshake). An accepted connection gives its lease back when it closes.
+    if (!accepted) lease.release();
   }
 
-  #accept(ws: WebSocket, user: Identity | undefined): void {
+  #tooMany(socket: Duplex, reason: string, retryAfterMs: number | undefined): void {
+    this.#context?.logger.debug({ reason }, 'connection refused: over its budget');
+    rejectHandshake(socket, 429, 'Too Many Requests', retryAfterMs === undefined ? undefined : Math.max(1, Math.ceil(retryAfterMs / 1000)));
+  }
+
+  #accept(ws: WebSocket, user: Identity | undefined, lease: ClientLease): void {
     const hub = this.#hub;
-    if (hub === undefined || this.#closing !== undefined) return void ws.terminate();
+    if (hub === undefined || this.#closing !== undefined) {
+      lease.release();
+      return void ws.terminate();
+    }
     const socket = new WsSocket(ws, this.#options, this.#sockets);
-    socket.connection = hub.open(socket, user, this.#verifyToken);
+    const connection = (socket.connection = hub.open(socket, user, this.#verifyToken));
+    connection.lease = lease;
     this.#heartbeat?.watch(ws);
     ws.on('message', onMessage);
     ws.on('close', onClose);
@@ -215,7 +255,7 @@ export class WebSocketTransport implements Transport {
 }
 
 function onMessage(this: WebSocket, data: Buffer, isBinary: boolean): void {
-  WsSocket.of(this)?.connection?.receive(data, isBinary);
+  WsSocket.of(this)?.receive(data, isBinary);
 }
 
 function onClose(this: WebSocket): void {
@@ -235,13 +275,10 @@ function pathOf(url: string | undefined): string {
   return query === -1 ? url : url.slice(0, query);
 }
 
-function answerUpgradeRequired(_request: IncomingMessage, response: import('node:http').ServerResponse): void {
-  response.writeHead(426, { 'content-type': 'text/plain', upgrade: 'websocket' }).end('Upgrade Required');
-}
-
-function rejectHandshake(socket: Duplex, status: number, reason: string): void {
+function rejectHandshake(socket: Duplex, status: number, reason: string, retryAfterS?: number): void {
   if (socket.writable) {
-    socket.write(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${reason.length}\r\n\r\n${reason}`);
+    const retryAfter = retryAfterS === undefined ? '' : `Retry-After: ${retryAfterS}\r\n`;
+    socket.write(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\n${retryAfter}Content-Type: text/plain\r\nContent-Length: ${reason.length}\r\n\r\n${reason}`);
   }
   socket.destroy();
 }

@@ -9,6 +9,27 @@ const TEXT = Object.freeze({ binary: false });
 
 const kSocket = Symbol('switchyard.socket');
 
+/**
+ * Frames one socket may hand to the hub in one event-loop turn. `ws` emits
+ * every frame of a TCP chunk at once, thousands of small ones from a
+ * pipelining client; past this many the socket is paused and the rest wait
+ * for the next turn, so the other sockets are served in between.
+ *
+ * @example
+ * // 1,000 pipelined commands reach the hub over about 32 event-loop turns.
+ * const turns = Math.ceil(1000 / FRAMES_PER_TURN);
+ */
+export const FRAMES_PER_TURN = 32;
+
+// One shared turn counter, advanced by at most one setImmediate per turn in which frames arrived.
+let turn = 0;
+let turnEnding = false;
+
+function nextTurn(): void {
+  turn++;
+  turnEnding = false;
+}
+
 /** The backpressure policy every socket of a transport shares. */
 export interface SendPolicy {
   readonly maxBufferedBytes: number;
@@ -31,6 +52,10 @@ export class WsSocket implements Socket {
   readonly #policy: SendPolicy;
   readonly #open: Set<WsSocket>;
   #overflowed = false;
+  #turn = -1;
+  #frames = 0;
+  // Frames held over to a later turn, as (data, isBinary) pairs in order; undefined while none are.
+  #backlog: (Buffer | boolean)[] | undefined;
 
   constructor(ws: WebSocket, policy: SendPolicy, open: Set<WsSocket>) {
     this.ws = ws;
@@ -43,6 +68,44 @@ export class WsSocket implements Socket {
   /** The adapter tagged onto a `ws` socket, if any. */
   static of(ws: WebSocket): WsSocket | undefined {
     return (ws as WebSocket & { [kSocket]?: WsSocket })[kSocket];
+  }
+
+  /** Hands an inbound frame to the connection, or holds it over when this socket has had its share of the turn. */
+  receive(data: Buffer, isBinary: boolean): void {
+    if (this.#backlog !== undefined) return void this.#backlog.push(data, isBinary);
+    if (!turnEnding) {
+      turnEnding = true;
+      setImmediate(nextTurn);
+    }
+    if (this.#turn !== turn) {
+      this.#turn = turn;
+      this.#frames = 0;
+    }
+    if (++this.#frames > FRAMES_PER_TURN) {
+      this.#backlog = [data, isBinary];
+      this.ws.pause();
+      setImmediate(drainBacklog, this);
+      return;
+    }
+    this.connection?.receive(data, isBinary);
+  }
+
+  /** Hands over the next share of held-over frames; resumes reading once none are left. */
+  drainBacklog(): void {
+    const backlog = this.#backlog;
+    if (backlog === undefined) return;
+    const share = Math.min(backlog.length, FRAMES_PER_TURN * 2);
+    for (let n = 0; n < share; n += 2) this.connection?.receive(backlog[n] as Buffer, backlog[n + 1] as boolean);
+    // These count against the turn they ran in, so frames read later in it wait too.
+    this.#turn = turn;
+    this.#frames = share / 2;
+    if (share < backlog.length) {
+      backlog.splice(0, share);
+      setImmediate(drainBacklog, this);
+      return;
+    }
+    this.#backlog = undefined;
+    this.ws.resume();
   }
 
   send(data: string | Buffer, options?: SendOptions): void {
@@ -64,11 +127,16 @@ export class WsSocket implements Socket {
     this.ws.close(code, reason);
   }
 
-  /** Leaves the transport's set of open sockets, and tells the hub; called once `ws` has closed. */
+  /** Leaves the transport's set of open sockets, gives back its budgets, and tells the hub; called once `ws` has closed. */
   closed(): void {
     this.#open.delete(this);
+    this.connection?.lease?.release();
     this.connection?.closed();
   }
+}
+
+function drainBacklog(socket: WsSocket): void {
+  socket.drainBacklog();
 }
 
 function terminate(ws: WebSocket): void {
