@@ -70,5 +70,5 @@ it('checks handlers and publishers against result and event schemas, and declare
   // @ts-expect-error: publishes() takes event definitions, not their types
   assert.throws(() => app.publishes('room.closed'), TypeError);
   const operations = Object.values(app.asyncapi({ title: 'types', version: '1' }).operations);
-  assert.deepEqual(operations.map(({ action, title }) => `${action} ${title}`), ['send room.join', 'send parsed', 'receive session.connected', 'receive session.draining', 'receive room.closed', 'receive user.renamed']);
+  assert.deepEqual(operations.map(({ action, title }) => `${action} ${title}`), ['send room.join', 'send parsed', 'send session.reauth', 'receive session.connected', 'receive session.draining', 'receive room.closed', 'receive user.renamed']);
 });
