@@ -26,6 +26,8 @@ import { SessionConnected, SessionDraining } from './protocol/session-events.js'
 import { asyncApiDocument } from './protocol/asyncapi/asyncapi-document.js';
 import type { AsyncApiOptions } from './protocol/asyncapi/asyncapi-options.js';
 import type { AsyncApiDocument } from './protocol/asyncapi/asyncapi-types.js';
+import { registerHandlerDirectory, type LoadedHandler } from './commands/handler-directory.js';
+import type { HandlerDirectoryOptions } from './commands/handler-files.js';
 
 /**
  * The composition root of a Switchyard application: one command bus, one
@@ -51,6 +53,7 @@ export class Switchyard {
   readonly #errors = new Subject<unknown>();
   readonly #transports: Transport[] = [];
   readonly #closedListeners = new Set<(session: ClosedSession) => void | Promise<void>>();
+  readonly #shutdownTasks = new Set<() => void | Promise<void>>();
   // Every transport sends these two, so every application publishes them.
   readonly #events = new Map<string, EventDefinition>([
     [SessionConnected.type, SessionConnected],
@@ -103,6 +106,24 @@ export class Switchyard {
   register<C extends AnyCommand>(command: C, handler: Handler<C>): this {
     this.bus.register(command, handler);
     return this;
+  }
+
+  /**
+   * Registers every handler module of a folder: each `.js`/`.mjs` file (not
+   * subfolders, unless `recursive`) must export by default
+   * `handles(Command, Handler)`. Modules are imported and registered in the
+   * order of their names, and each is logged at info level. Register the
+   * services the handlers take first, as for `register()`. A module that
+   * fails to load or exports no `handles(...)` is an `INVALID_HANDLER_MODULE`
+   * error, a type handled twice `DUPLICATE_HANDLER`, both naming the file.
+   * Resolves with what it registered.
+   *
+   * @example
+   * app.container.registerInstance(CartStore, store);
+   * await app.registerDirectory(new URL('./handlers/', import.meta.url));
+   */
+  async registerDirectory(directory: URL | string, options: HandlerDirectoryOptions = {}): Promise<readonly LoadedHandler[]> {
+    return registerHandlerDirectory(this.bus, this.logger, directory, options);
   }
 
   /**
@@ -213,6 +234,7 @@ export class Switchyard {
 
   async #close(options: DrainOptions): Promise<boolean> {
     const finished = await Promise.all(this.#transports.map((transport) => (transport.drain === undefined ? transport.close().then(() => true) : transport.drain(options))));
+    await this.#runShutdownTasks();
     this.#bridge.unsubscribe();
     this.publisher.close();
     if (this.#ownsBackplane) await this.#backplane.close();
@@ -237,6 +259,54 @@ export class Switchyard {
     this.#closedListeners.add(listener);
     options.signal?.addEventListener('abort', remove, { once: true });
     return remove;
+  }
+
+  /**
+   * Calls `task` when the application shuts down (`close()`, `drain()`),
+   * once every transport has drained (so the last commands have run) and
+   * before the event stream and the backplane close. Tasks run together and
+   * are awaited; one that throws or rejects is reported on `errors$`, and
+   * the shutdown goes on. Returns a function that removes the task; so does
+   * aborting `signal`.
+   *
+   * @example
+   * const saves = new WriteBehind({ flush: (keys) => store.save(keys) });
+   * app.onShutdown(() => saves.close());
+   */
+  onShutdown(task: () => void | Promise<void>, options: { signal?: AbortSignal } = {}): () => void {
+    if (typeof task !== 'function') throw new TypeError('onShutdown() takes a function');
+    const remove = (): void => void this.#shutdownTasks.delete(task);
+    if (options.signal?.aborted) return remove;
+    this.#shutdownTasks.add(task);
+    options.signal?.addEventListener('abort', remove, { once: true });
+    return remove;
+  }
+
+  /**
+   * Reports a failure of the application's own background work (a flush, a
+   * timer) that must not tear anything down: it is logged at error level
+   * with `message`, and emitted on `errors$`.
+   *
+   * @example
+   * const saves = new WriteBehind({ flush, onError: (error) => app.reportError(error, 'room stats not saved') });
+   */
+  reportError(error: unknown, message = 'background work failed'): void {
+    this.logger.error({ err: error }, message);
+    this.#errors.next(error);
+  }
+
+  async #runShutdownTasks(): Promise<void> {
+    const tasks = [...this.#shutdownTasks];
+    this.#shutdownTasks.clear();
+    await Promise.all(
+      tasks.map(async (task) => {
+        try {
+          await task();
+        } catch (error) {
+          this.reportError(error, 'a shutdown task failed');
+        }
+      }),
+    );
   }
 
   readonly #sessionClosed = (session: ClosedSession): void => {

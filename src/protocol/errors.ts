@@ -80,6 +80,10 @@ export const SetupErrorCode = Object.freeze({
   CLOSED: 'CLOSED',
   /** Two different definitions were declared for one event type. */
   DUPLICATE_EVENT: 'DUPLICATE_EVENT',
+  /** A module of the folder given to `app.registerDirectory()` failed to load, or its default export is not `handles(...)`. */
+  INVALID_HANDLER_MODULE: 'INVALID_HANDLER_MODULE',
+  /** The folder given to `app.registerDirectory()` cannot be read, or holds no handler module. */
+  HANDLER_DIRECTORY: 'HANDLER_DIRECTORY',
 } as const);
 
 /** One of the set-up error codes. */
