@@ -99,7 +99,7 @@ describe('app.registerDirectory()', () => {
     await app.close();
   });
 
-  it('registers in the order of the file names (code unit order), whatever order the file system lists them in', async () => {
+  it('registers in the order of the file names, compared by code units as on every platform', async () => {
     const folder = await moduleFolder({
       'b.js': handlerModule('order.b'),
       'a.mjs': handlerModule('order.a'),
@@ -128,6 +128,17 @@ describe('app.registerDirectory()', () => {
     assert.deepEqual(
       app.bus.commands().map(({ type }) => type).filter((type) => type.startsWith('order.')),
       expected,
+    );
+    await app.close();
+  });
+
+  it('with recursive: true, orders by the whole path inside the folder, not folder by folder', async () => {
+    // "sub-b.js" < "sub/c.js" ('-' < '/'), though the folder "sub" is listed before the file "sub-b.js".
+    const folder = await moduleFolder({ 'sub/c.js': handlerModule('deep.c'), 'sub-b.js': handlerModule('deep.b'), 'sub/a/z.js': handlerModule('deep.z'), 'a.js': handlerModule('deep.a') });
+    const app = new Switchyard({ logger: testLogger() });
+    assert.deepEqual(
+      (await app.registerDirectory(folder, { recursive: true })).map(({ file }) => file.slice(folder.length + 1).split('\\').join('/')),
+      ['a.js', 'sub-b.js', 'sub/a/z.js', 'sub/c.js'],
     );
     await app.close();
   });
