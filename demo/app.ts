@@ -1,26 +1,22 @@
-import { Switchyard } from '../src/index.js';
-import { CartAddItem, CartGet, CartUpdated, ChatMessage, ChatSay, Echo, RoomJoin, RoomJoined, RoomLeave, RoomLeft } from './contract.js';
+import { Switchyard, WriteBehind, type MiddlewareContext } from '../src/index.js';
+import { announceDepartures } from './announce-departures.js';
+import { CartUpdated, ChatMessage, RoomJoined, RoomLeft, RoomStats } from './contract.js';
 import { resolveDemoOptions, type DemoOptions } from './demo-options.js';
 import { DemoTokens } from './demo-tokens.js';
-import { announceDepartures } from './handlers/announce-departures.js';
-import { CartAddItemHandler } from './handlers/cart-add-item.js';
-import { CartGetHandler } from './handlers/cart-get.js';
-import { chatSay } from './handlers/chat-say.js';
-import { echo } from './handlers/echo.js';
-import { RoomJoinHandler } from './handlers/room-join.js';
-import { RoomLeaveHandler } from './handlers/room-leave.js';
 import { RoomCapacity } from './room-capacity.js';
+import { RoomActivity } from './room-stats/room-activity.js';
 
 /**
- * The demo's composition root: every handler and every service is listed
- * here, once, so the whole application can be read in one place.
+ * The demo's composition root: every service is registered here, then every
+ * handler module of `handlers/` is loaded, so the whole application can be
+ * read in one place.
  *
  * @example
- * const app = createDemoApp({ roomCapacity: 10, cartStore: new RedisCartStore({ url }) });
+ * const app = await createDemoApp({ roomCapacity: 10, cartStore: new RedisCartStore({ url }) });
  * await app.listen(new WebSocketTransport({ server, path: '/ws', authenticate }));
  */
-export function createDemoApp(options: DemoOptions = {}): Switchyard {
-  const { logger, roomCapacity, cartStore, backplane, presence } = resolveDemoOptions(options);
+export async function createDemoApp(options: DemoOptions = {}): Promise<Switchyard> {
+  const { logger, roomCapacity, cartStore, backplane, presence, roomStatsStore, statsIntervalMs } = resolveDemoOptions(options);
   const app = new Switchyard({
     ...(logger === undefined ? {} : { logger }),
     ...(backplane === undefined ? {} : { backplane }),
@@ -28,13 +24,28 @@ export function createDemoApp(options: DemoOptions = {}): Switchyard {
   });
   app.container.registerInstance(DemoTokens.CartStore, cartStore);
   app.container.registerInstance(RoomCapacity, new RoomCapacity(roomCapacity));
-  app.register(Echo, echo);
-  app.register(RoomJoin, RoomJoinHandler);
-  app.register(RoomLeave, RoomLeaveHandler);
-  app.register(ChatSay, chatSay);
-  app.register(CartAddItem, CartAddItemHandler);
-  app.register(CartGet, CartGetHandler);
+
+  // Room statistics: counted from the events handlers publish, saved behind the commands that touch a room.
+  const activity = new RoomActivity(roomStatsStore);
+  activity.observe(app.publisher.events$);
+  app.container.registerInstance(RoomActivity, activity);
+  const saves = new WriteBehind({
+    flush: (rooms) => activity.save(rooms),
+    intervalMs: statsIntervalMs,
+    onError: (error, rooms) => app.reportError(error, `statistics of ${rooms.length} room(s) not saved; retrying`),
+  });
+  app.onShutdown(() => saves.close());
+  app.use(saves.middleware({ keyOf: roomOf, except: [RoomStats] }));
+
+  // Services first: a handler that takes one not registered yet is refused.
+  await app.registerDirectory(new URL('./handlers/', import.meta.url));
   app.publishes(RoomJoined, RoomLeft, ChatMessage, CartUpdated);
   app.onSessionClosed(announceDepartures(app.publisher));
   return app;
+}
+
+/** The room a command is about: every demo command that has one calls it `room`. */
+function roomOf(ctx: MiddlewareContext): string | undefined {
+  const room = (ctx.payload as { room?: unknown } | null)?.room;
+  return typeof room === 'string' ? room : undefined;
 }

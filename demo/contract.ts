@@ -39,6 +39,11 @@ export const ChatSay = defineCommand('chat.say', {
   result: z.object({ messageId: z.string() }),
 });
 
+export const RoomStats = defineCommand('room.stats', {
+  payload: z.object({ room: roomName }),
+  result: z.object({ room: z.string(), messages: z.number().int(), lastActivityAt: z.number().int().nullable() }),
+});
+
 const label = z.string().trim().min(1).max(32);
 
 export const CartAddItem = defineCommand('cart.addItem', {

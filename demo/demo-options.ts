@@ -3,6 +3,8 @@ import type { Backplane, Presence } from '../src/index.js';
 import type { CartStore } from './cart/cart-store.js';
 import { MemoryCartStore } from './cart/memory-cart-store.js';
 import { DEFAULT_ROOM_CAPACITY } from './room-capacity.js';
+import { MemoryRoomStatsStore } from './room-stats/memory-room-stats-store.js';
+import type { RoomStatsStore } from './room-stats/room-stats-store.js';
 
 /** Options of the demo application. */
 export interface DemoOptions {
@@ -16,6 +18,10 @@ export interface DemoOptions {
   backplane?: Backplane;
   /** Who is in which room, across nodes. @default the application's in-memory presence */
   presence?: Presence;
+  /** Where room statistics are saved. The caller closes it. @default a new MemoryRoomStatsStore */
+  roomStatsStore?: RoomStatsStore;
+  /** How often the rooms that changed have their statistics saved, in ms (and once more on shutdown). @default 5000 */
+  statsIntervalMs?: number;
 }
 
 /** The options once defaults are applied and checked. */
@@ -25,9 +31,11 @@ export interface ResolvedDemoOptions {
   readonly cartStore: CartStore;
   readonly backplane: Backplane | undefined;
   readonly presence: Presence | undefined;
+  readonly roomStatsStore: RoomStatsStore;
+  readonly statsIntervalMs: number;
 }
 
-const defaults = Object.freeze({ roomCapacity: DEFAULT_ROOM_CAPACITY });
+const defaults = Object.freeze({ roomCapacity: DEFAULT_ROOM_CAPACITY, statsIntervalMs: 5000 });
 
 /**
  * Applies the defaults, checks the limits, and freezes the result.
@@ -38,11 +46,15 @@ const defaults = Object.freeze({ roomCapacity: DEFAULT_ROOM_CAPACITY });
 export function resolveDemoOptions(options: DemoOptions = {}): ResolvedDemoOptions {
   const roomCapacity = options.roomCapacity ?? defaults.roomCapacity;
   if (!Number.isInteger(roomCapacity) || roomCapacity < 1) throw new RangeError('"roomCapacity" must be a positive integer');
+  const statsIntervalMs = options.statsIntervalMs ?? defaults.statsIntervalMs;
+  if (!Number.isInteger(statsIntervalMs) || statsIntervalMs < 1) throw new RangeError('"statsIntervalMs" must be a positive integer');
   return Object.freeze({
     logger: options.logger,
     roomCapacity,
     cartStore: options.cartStore ?? new MemoryCartStore(),
     backplane: options.backplane,
     presence: options.presence,
+    roomStatsStore: options.roomStatsStore ?? new MemoryRoomStatsStore(),
+    statsIntervalMs,
   });
 }

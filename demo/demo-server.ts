@@ -10,6 +10,9 @@ import { MemoryCartStore } from './cart/memory-cart-store.js';
 import { RedisCartStore } from './cart/redis-cart-store.js';
 import { asyncApiRoute } from './http/asyncapi-route.js';
 import { serveStatic } from './http/static-files.js';
+import { MemoryRoomStatsStore } from './room-stats/memory-room-stats-store.js';
+import { RedisRoomStatsStore } from './room-stats/redis-room-stats-store.js';
+import type { RoomStatsStore } from './room-stats/room-stats-store.js';
 
 /** Options of the demo server. */
 export interface DemoServerOptions {
@@ -25,6 +28,8 @@ export interface DemoServerOptions {
   redisUrl?: string;
   /** Sessions one room holds. @default 100 */
   roomCapacity?: number;
+  /** How often changed room statistics are saved, in ms. @default 5000 */
+  statsIntervalMs?: number;
   /** The pino logger. @default pino at `LOG_LEVEL` or 'info' */
   logger?: Logger;
 }
@@ -37,7 +42,7 @@ export interface DemoServer {
   /** `ws://host:port/ws`, the bus. */
   readonly wsUrl: string;
   readonly port: number;
-  /** Closes the bus, the HTTP server and the cart store. Idempotent. */
+  /** Closes the bus (saving the room statistics), the HTTP server and the stores. Idempotent. */
   close(): Promise<void>;
 }
 
@@ -62,14 +67,23 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
   const host = options.host ?? defaults.host;
   const cartStore: CartStore =
     options.redisUrl === undefined ? new MemoryCartStore() : new RedisCartStore({ url: options.redisUrl, ...(options.logger ? { logger: options.logger } : {}) });
+  const roomStatsStore: RoomStatsStore =
+    options.redisUrl === undefined ? new MemoryRoomStatsStore() : new RedisRoomStatsStore({ url: options.redisUrl, ...(options.logger ? { logger: options.logger } : {}) });
   const scaleOut = scaleOutFromEnv({ REDIS_URL: options.redisUrl }, options.logger ? { logger: options.logger } : {});
   await scaleOut.ready();
-  const app = createDemoApp({
+  const closeStores = (): Promise<unknown> => Promise.all([cartStore.close(), roomStatsStore.close(), scaleOut.close()]);
+  // A start-up that fails (a handler module refused, say) must not leave Redis connections holding the process open.
+  const app = await createDemoApp({
     cartStore,
+    roomStatsStore,
+    ...(options.statsIntervalMs === undefined ? {} : { statsIntervalMs: options.statsIntervalMs }),
     backplane: scaleOut.backplane,
     presence: scaleOut.presence,
     ...(options.roomCapacity === undefined ? {} : { roomCapacity: options.roomCapacity }),
     ...(options.logger ? { logger: options.logger } : {}),
+  }).catch(async (error: unknown) => {
+    await closeStores();
+    throw error;
   });
   const serve = serveStatic([
     { prefix: '/', root: publicDir },
@@ -97,7 +111,7 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
         await app.close();
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
-        await Promise.all([cartStore.close(), scaleOut.close()]);
+        await closeStores();
       })()),
   };
 }

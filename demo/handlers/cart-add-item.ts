@@ -1,9 +1,9 @@
 import { inject, injectable } from 'tsyringe';
-import { EventPublisher, to, type CommandContext, type CommandHandler, type PayloadOf, type ResultOf } from '../../src/index.js';
+import { EventPublisher, handles, to, type CommandContext, type CommandHandler, type PayloadOf, type ResultOf } from '../../src/index.js';
 import type { CartStore } from '../cart/cart-store.js';
-import { CartUpdated, type CartAddItem } from '../contract.js';
+import { CartAddItem, CartUpdated } from '../contract.js';
 import { DemoTokens } from '../demo-tokens.js';
-import { requireUser } from './require-user.js';
+import { requireUser } from '../cart/require-user.js';
 
 /** Adds to the sender's cart and tells every session of that user. */
 @injectable()
@@ -20,3 +20,5 @@ export class CartAddItemHandler implements CommandHandler<typeof CartAddItem> {
     return cart;
   }
 }
+
+export default handles(CartAddItem, CartAddItemHandler);

@@ -1,9 +1,9 @@
 import { inject, injectable } from 'tsyringe';
-import type { CommandContext, CommandHandler, ResultOf } from '../../src/index.js';
+import { handles, type CommandContext, type CommandHandler, type ResultOf } from '../../src/index.js';
 import type { CartStore } from '../cart/cart-store.js';
-import type { CartGet } from '../contract.js';
+import { CartGet } from '../contract.js';
 import { DemoTokens } from '../demo-tokens.js';
-import { requireUser } from './require-user.js';
+import { requireUser } from '../cart/require-user.js';
 
 /** Answers the sender's cart. */
 @injectable()
@@ -14,3 +14,5 @@ export class CartGetHandler implements CommandHandler<typeof CartGet> {
     return this.carts.get(requireUser(ctx));
   }
 }
+
+export default handles(CartGet, CartGetHandler);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { CommandError, ErrorCode, to, type CommandContext, type PayloadOf, type ResultOf } from '../../src/index.js';
-import { ChatMessage, type ChatSay } from '../contract.js';
+import { CommandError, ErrorCode, handles, to, type CommandContext, type PayloadOf, type ResultOf } from '../../src/index.js';
+import { ChatMessage, ChatSay } from '../contract.js';
 
 /** Sends a message to everyone else in a room the sender is in. */
 export async function chatSay({ room, text }: PayloadOf<typeof ChatSay>, ctx: CommandContext): Promise<ResultOf<typeof ChatSay>> {
@@ -9,3 +9,5 @@ export async function chatSay({ room, text }: PayloadOf<typeof ChatSay>, ctx: Co
   ctx.publish(ChatMessage, { room, from, text, at: Date.now() }, to.room(room).except(ctx.connectionId));
   return { messageId: randomUUID() };
 }
+
+export default handles(ChatSay, chatSay);

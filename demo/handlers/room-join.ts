@@ -1,6 +1,6 @@
 import { injectable } from 'tsyringe';
-import { CommandError, EventPublisher, Presence, to, type CommandContext, type CommandHandler, type PayloadOf, type ResultOf } from '../../src/index.js';
-import { DemoErrorCode, RoomJoined, type RoomJoin } from '../contract.js';
+import { CommandError, EventPublisher, handles, Presence, to, type CommandContext, type CommandHandler, type PayloadOf, type ResultOf } from '../../src/index.js';
+import { DemoErrorCode, RoomJoin, RoomJoined } from '../contract.js';
 import { RoomCapacity } from '../room-capacity.js';
 
 /** Puts the sender in a room, unless it is full, and tells the others there. */
@@ -24,3 +24,5 @@ export class RoomJoinHandler implements CommandHandler<typeof RoomJoin> {
     return { room, members: await this.presence.members(room) };
   }
 }
+
+export default handles(RoomJoin, RoomJoinHandler);

@@ -1,6 +1,6 @@
 import { injectable } from 'tsyringe';
-import { EventPublisher, to, type CommandContext, type CommandHandler, type PayloadOf, type ResultOf } from '../../src/index.js';
-import { RoomLeft, type RoomLeave } from '../contract.js';
+import { EventPublisher, handles, to, type CommandContext, type CommandHandler, type PayloadOf, type ResultOf } from '../../src/index.js';
+import { RoomLeave, RoomLeft } from '../contract.js';
 
 /** Takes the sender out of a room and tells the others there. */
 @injectable()
@@ -15,3 +15,5 @@ export class RoomLeaveHandler implements CommandHandler<typeof RoomLeave> {
     return { room };
   }
 }
+
+export default handles(RoomLeave, RoomLeaveHandler);

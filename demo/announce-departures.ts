@@ -1,5 +1,5 @@
-import { to, type ClosedSession, type EventPublisher } from '../../src/index.js';
-import { RoomLeft } from '../contract.js';
+import { to, type ClosedSession, type EventPublisher } from '../src/index.js';
+import { RoomLeft } from './contract.js';
 
 /**
  * Tells each room a closed connection was in that it has left, as
