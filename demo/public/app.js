@@ -7,7 +7,7 @@ const $ = (id) => document.getElementById(id);
 const state = {
   client: undefined,
   me: undefined,
-  rooms: new Map(), // room -> { members: Map<connectionId, entry>, messages: [] }
+  rooms: new Map(), // room -> { members: Map<connectionId, entry>, messages: [], stats?: { messages, lastActivityAt } }
   active: undefined,
 };
 
@@ -37,8 +37,12 @@ function connect(name) {
     state.me = session;
     renderStatus(client.state);
   });
-  client.on('chat.message', (message) => addMessage(message.room, message));
+  client.on('chat.message', (message) => {
+    addMessage(message.room, message);
+    countActivity(message.room, message.at, true);
+  });
   client.on('room.joined', ({ room, member }) => {
+    countActivity(room, Date.now(), false);
     state.rooms.get(room)?.members.set(member.connectionId, member);
     addSystem(room, `${member.userId ?? 'a guest'} joined`);
     if (room === state.active) renderMembers();
@@ -58,6 +62,11 @@ function connect(name) {
     .ready()
     .then(() => Promise.all([join('lobby'), client.request('cart.get', {}).then(renderCart)]))
     .catch(notice);
+  // Other nodes save their counts on an interval, so the server's figures are asked for again now and then.
+  setInterval(() => {
+    if (client.state !== 'open') return;
+    for (const room of state.rooms.keys()) refreshStats(room).catch(() => {});
+  }, 10_000);
 }
 
 async function join(room) {
@@ -72,6 +81,24 @@ async function joined(room, reply) {
   state.rooms.set(room, entry);
   renderRooms();
   if (room === state.active) renderMembers();
+  refreshStats(room).catch(notice);
+}
+
+// Room statistics: the server's figures on join and every few seconds, counted here in between.
+async function refreshStats(room) {
+  const stats = await state.client.request('room.stats', { room });
+  const entry = state.rooms.get(room);
+  if (!entry) return;
+  entry.stats = stats;
+  renderRooms();
+}
+
+function countActivity(room, at, message) {
+  const entry = state.rooms.get(room);
+  if (!entry?.stats) return;
+  const { messages, lastActivityAt } = entry.stats;
+  entry.stats = { ...entry.stats, messages: messages + (message ? 1 : 0), lastActivityAt: Math.max(lastActivityAt ?? 0, at) };
+  renderRooms();
 }
 
 async function leave(room) {
@@ -105,7 +132,7 @@ $('say-form').addEventListener('submit', (event) => {
   $('text').value = '';
   const mine = { room, from: state.me?.user?.id ?? 'me', text, at: Date.now(), mine: true };
   addMessage(room, mine);
-  state.client.request('chat.say', { room, text }).catch((error) => {
+  state.client.request('chat.say', { room, text }).then(() => countActivity(room, mine.at, true), (error) => {
     mine.failed = true;
     renderMessages();
     notice(error);
@@ -143,7 +170,10 @@ function renderRooms() {
   const list = $('room-list');
   list.replaceChildren(
     ...[...state.rooms.keys()].map((room) => {
-      const item = element('li', { className: room === state.active ? 'active' : '' }, `# ${room}`);
+      const item = element('li', { className: room === state.active ? 'active' : '' });
+      const label = element('span', {}, `# ${room}`);
+      label.append(element('small', { className: 'stats' }, statsText(state.rooms.get(room).stats)));
+      item.append(label);
       item.addEventListener('click', () => select(room));
       const close = element('button', { title: `leave ${room}`, type: 'button' }, '×');
       close.addEventListener('click', (event) => {
@@ -154,6 +184,12 @@ function renderRooms() {
       return item;
     }),
   );
+}
+
+function statsText(stats) {
+  if (!stats) return '';
+  const messages = `${stats.messages} message${stats.messages === 1 ? '' : 's'}`;
+  return stats.lastActivityAt === null ? messages : `${messages} · active ${new Date(stats.lastActivityAt).toLocaleTimeString()}`;
 }
 
 function renderMembers() {

@@ -45,6 +45,8 @@ describe('the demo page in a real browser', { skip: browserPath.skip, timeout: 6
     await bob.fill('#text', 'Hi Ada, Bob here.');
     await bob.press('#text', 'Enter');
     await ada.locator('#messages li', { hasText: 'Bob here' }).waitFor();
+    // Each room in the list shows its statistics (room.stats), kept up to date as messages come and go.
+    for (const page of [ada, bob]) await page.locator('#room-list li.active .stats', { hasText: /^2 messages · active / }).waitFor();
     await bob.click('#cart-form button');
     await bob.locator('#cart-total', { hasText: '1' }).waitFor();
     mkdirSync(artifacts, { recursive: true });
