@@ -80,7 +80,8 @@ export class Switchyard {
     this.container.registerInstance(Tokens.Logger, this.logger);
     this.bus = new CommandBus({ container: this.container, publisher: this.publisher, logger: this.logger, timeoutMs });
     // Built-in, not registered: a handler the user registers for it, before or after listen(), takes its place.
-    this.bus.registerBuiltin(SessionReauth, sessionReauth);
+    // Served only where the endpoint verifies tokens; elsewhere session.reauth is an unknown command, reported even without an id.
+    this.bus.registerBuiltin(SessionReauth, sessionReauth, { servesSession: (session) => session.verifyToken !== undefined });
     const backplane = this.#backplane;
     // A throw inside an RxJS subscriber is rethrown asynchronously and would crash the process.
     this.#bridge = this.publisher.events$.subscribe({

@@ -52,6 +52,10 @@ describe('session.reauth is verified by the endpoint the connection came in on',
     try {
       const client = await TestClient.connect(url);
       assert.equal((await client.request('session.reauth', { token: await token(SECRET_A, 'carol') })).error?.code, 'UNKNOWN_COMMAND');
+      // Regression: sent without an id, it was taken for a command that reached its handler, and its UNKNOWN_COMMAND was never sent.
+      client.ws.send(JSON.stringify({ type: 'session.reauth', payload: { token: 'x' } }));
+      const unsolicited = await client.waitFor((frame) => frame.kind === 'error' && frame.id === undefined, 'the UNKNOWN_COMMAND of a fire-and-forget session.reauth');
+      assert.equal(unsolicited.error?.code, 'UNKNOWN_COMMAND');
       await client.close();
     } finally {
       await app.close();

@@ -9,6 +9,7 @@ import { abortInvocation, enterHandler, Invocation, reachedHandler, setPayload }
 import type { Middleware, MiddlewareContext } from './middleware.js';
 import type { Reply } from '../protocol/frames.js';
 import type { InboundCommand } from './inbound-command.js';
+import type { Session } from './session.js';
 import { isHandlerClass } from './is-handler-class.js';
 import { resolveHandler } from './resolve-handler.js';
 import { validatePayload } from './validate-payload.js';
@@ -30,6 +31,8 @@ interface Route {
 interface Builtin {
   readonly command: AnyCommand;
   readonly handler: BuiltinHandler<AnyCommand>;
+  /** Whether the built-in serves this session; where it does not, the command is unknown there. */
+  readonly serves: ((session: Session) => boolean) | undefined;
 }
 
 /**
@@ -73,17 +76,19 @@ export class CommandBus {
    * registered for its type: `register()` for the same command replaces it,
    * before or after the application starts. The application registers its
    * `session.*` commands this way. A second built-in for one type is a
-   * `DUPLICATE_HANDLER` error.
+   * `DUPLICATE_HANDLER` error. `servesSession` limits it to some sessions:
+   * on the others the command is `UNKNOWN_COMMAND`, as if it were not there
+   * (an endpoint that verifies no tokens has no `session.reauth`).
    *
    * @example
-   * bus.registerBuiltin(SessionReauth, sessionReauth);
+   * bus.registerBuiltin(SessionReauth, sessionReauth, { servesSession: (session) => session.verifyToken !== undefined });
    */
-  registerBuiltin<C extends AnyCommand>(command: C, handler: BuiltinHandler<C>): this {
+  registerBuiltin<C extends AnyCommand>(command: C, handler: BuiltinHandler<C>, options: { readonly servesSession?: (session: Session) => boolean } = {}): this {
     if (this.#builtins.has(command.type)) {
       throw new SetupError(SetupErrorCode.DUPLICATE_HANDLER, `a built-in handler for command "${command.type}" is already registered`);
     }
     if (typeof handler !== 'function') throw new TypeError(`the built-in handler of "${command.type}" must be a function`);
-    this.#builtins.set(command.type, { command, handler: handler as BuiltinHandler<AnyCommand> });
+    this.#builtins.set(command.type, { command, handler: handler as BuiltinHandler<AnyCommand>, serves: options.servesSession });
     return this;
   }
 
@@ -177,7 +182,7 @@ export class CommandBus {
 
   #builtinRoute(inbound: InboundCommand): Route | undefined {
     const builtin = this.#builtins.get(inbound.type);
-    if (builtin === undefined) return undefined;
+    if (builtin === undefined || builtin.serves?.(inbound.session) === false) return undefined;
     // Built-ins are rare (a token refresh now and then), so a route per call costs nothing and lets them see the session.
     return { command: builtin.command, run: (payload, ctx) => builtin.handler(payload, ctx, inbound.session) };
   }
