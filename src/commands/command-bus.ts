@@ -9,6 +9,8 @@ import { abortInvocation, enterHandler, Invocation, reachedHandler, setPayload }
 import type { Middleware, MiddlewareContext } from './middleware.js';
 import type { Reply } from '../protocol/frames.js';
 import type { InboundCommand } from './inbound-command.js';
+import { noTelemetry } from '../observability/no-telemetry.js';
+import type { CommandProbe, Telemetry } from '../observability/telemetry.js';
 import { isHandlerClass } from './is-handler-class.js';
 import { resolveHandler } from './resolve-handler.js';
 import { validatePayload } from './validate-payload.js';
@@ -20,6 +22,8 @@ export interface CommandBusDeps {
   readonly logger: Logger;
   /** Milliseconds a handler may run before the command fails with `TIMEOUT`. */
   readonly timeoutMs: number;
+  /** Told of every command's start and outcome (metrics, traces). @default noTelemetry */
+  readonly telemetry?: Telemetry;
 }
 
 interface Route {
@@ -50,9 +54,11 @@ export class CommandBus {
   // Looked up only when no user route matches, so a user's registration overrides a built-in.
   readonly #builtins = new Map<string, Builtin>();
   readonly #deps: CommandBusDeps;
+  readonly #telemetry: Telemetry;
 
   constructor(deps: CommandBusDeps) {
     this.#deps = deps;
+    this.#telemetry = deps.telemetry ?? noTelemetry;
   }
 
   /**
@@ -129,19 +135,23 @@ export class CommandBus {
    */
   async dispatch(inbound: InboundCommand): Promise<Reply | undefined> {
     const route = this.#routes.get(inbound.type) ?? this.#builtinRoute(inbound);
+    // Undefined unless metrics or tracing are on: then the rest of this path is what it is without them.
+    const probe = this.#telemetry.commandStarted(route === undefined ? undefined : inbound.type, inbound);
     if (route === undefined) {
+      probe?.end(ErrorCode.UNKNOWN_COMMAND, 0);
       return errorReply(inbound.id, new CommandError(ErrorCode.UNKNOWN_COMMAND, `unknown command type "${inbound.type}"`));
     }
-    const ctx = new Invocation(route.command, inbound, this.#deps.publisher, this.#deps.logger);
-    const started = this.#deps.logger.isLevelEnabled('debug') ? performance.now() : undefined;
+    const ctx = new Invocation(route.command, inbound, this.#deps.publisher, this.#deps.logger, probe?.logFields);
+    const debug = this.#deps.logger.isLevelEnabled('debug');
+    const started = debug || probe !== undefined ? performance.now() : undefined;
     try {
-      const outcome = this.#run(route, ctx);
+      const outcome = probe === undefined ? this.#run(route, ctx) : probe.run(this.#run, this, route, ctx);
       // A handler that finished synchronously cannot outlive the timeout: only a pending one needs the timer.
       const result = isThenable(outcome) ? await this.#withTimeout(Promise.resolve(outcome), ctx) : outcome;
-      if (started !== undefined) this.#logOutcome(ctx, started, 'result');
+      if (started !== undefined) this.#settled(ctx, probe, debug, started, 'result', undefined);
       return inbound.id === undefined ? undefined : { kind: 'result', id: inbound.id, payload: result };
     } catch (error) {
-      return this.#fail(ctx, error, started);
+      return this.#fail(ctx, error, probe, debug, started);
     }
   }
 
@@ -203,23 +213,28 @@ export class CommandBus {
     });
   }
 
-  #fail(ctx: Invocation, error: unknown, started: number | undefined): Reply | undefined {
+  #fail(ctx: Invocation, error: unknown, probe: CommandProbe | undefined, debug: boolean, started: number | undefined): Reply | undefined {
     const known = error instanceof CommandError;
     if (!known) {
       ctx.log.error({ err: error }, `command "${ctx.type}" failed`);
     } else if (error.code === ErrorCode.TIMEOUT) {
       ctx.log.warn(error.message);
     }
-    if (started !== undefined) this.#logOutcome(ctx, started, known ? error.code : ErrorCode.INTERNAL);
+    if (started !== undefined) this.#settled(ctx, probe, debug, started, known ? error.code : ErrorCode.INTERNAL, known ? undefined : error);
     // Without an id, only errors that kept the command from its handler are owed.
     if (ctx.commandId === undefined && reachedHandler(ctx)) return undefined;
     const reported = known ? error : new CommandError(ErrorCode.INTERNAL, 'internal error');
     return errorReply(ctx.commandId, reported);
   }
 
-  #logOutcome(ctx: Invocation, started: number, outcome: string): void {
-    const durationMs = Math.round((performance.now() - started) * 1000) / 1000;
-    this.#deps.logger.debug({ type: ctx.type, commandId: ctx.commandId, connectionId: ctx.connectionId, durationMs, outcome }, 'command');
+  /** Tells telemetry the outcome, and writes the one debug line per command. */
+  #settled(ctx: Invocation, probe: CommandProbe | undefined, debug: boolean, started: number, outcome: string, error: unknown): void {
+    const elapsed = performance.now() - started;
+    probe?.end(outcome, elapsed, error);
+    if (!debug) return;
+    const durationMs = Math.round(elapsed * 1000) / 1000;
+    const line = { type: ctx.type, commandId: ctx.commandId, connectionId: ctx.connectionId, durationMs, outcome };
+    this.#deps.logger.debug(probe?.logFields === undefined ? line : { ...line, ...probe.logFields }, 'command');
   }
 
   #runnerFor<C extends AnyCommand>(command: C, handler: Handler<C>): Route['run'] {

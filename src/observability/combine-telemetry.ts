@@ -1,0 +1,146 @@
+import type { EventEnvelope } from '../events/event-envelope.js';
+import { noTelemetry } from './no-telemetry.js';
+import type { CommandProbe, CommandSubject, DeliveryProbe, PublishProbe, Telemetry, TelemetryTarget, TransportTelemetry } from './telemetry.js';
+
+/**
+ * One telemetry out of the application's option: none is {@link noTelemetry},
+ * one is itself (nothing in between on the hot path), several are called in
+ * turn, metrics and tracing side by side.
+ *
+ * @example
+ * const telemetry = combineTelemetry([new PrometheusMetrics({ registry }), new OpenTelemetryTracing()]);
+ */
+export function combineTelemetry(option: Telemetry | readonly Telemetry[] | undefined): Telemetry {
+  const list: readonly Telemetry[] = option === undefined ? [] : Array.isArray(option) ? option : [option as Telemetry];
+  for (const telemetry of list) {
+    const candidate = telemetry as Partial<Telemetry> | null;
+    if (typeof candidate !== 'object' || candidate === null || typeof candidate.commandStarted !== 'function' || typeof candidate.eventPublished !== 'function' || typeof candidate.forTransport !== 'function') {
+      throw new TypeError('"telemetry" must be a Telemetry (PrometheusMetrics, OpenTelemetryTracing) or an array of them');
+    }
+  }
+  if (list.length === 0) return noTelemetry;
+  if (list.length === 1) return list[0] as Telemetry;
+  return new CombinedTelemetry(list);
+}
+
+class CombinedTelemetry implements Telemetry {
+  readonly #list: readonly Telemetry[];
+
+  constructor(list: readonly Telemetry[]) {
+    this.#list = [...list];
+  }
+
+  attach(target: TelemetryTarget): (() => void) | undefined {
+    const detaches: Array<() => void> = [];
+    for (const telemetry of this.#list) {
+      const detach = telemetry.attach?.(target);
+      if (detach !== undefined) detaches.push(detach);
+    }
+    return () => {
+      for (const detach of detaches) detach();
+    };
+  }
+
+  commandStarted(type: string | undefined, command: CommandSubject): CommandProbe | undefined {
+    let first: CommandProbe | undefined;
+    let more: CommandProbe[] | undefined;
+    for (const telemetry of this.#list) {
+      const probe = telemetry.commandStarted(type, command);
+      if (probe === undefined) continue;
+      if (first === undefined) first = probe;
+      else (more ??= [first]).push(probe);
+    }
+    return more === undefined ? first : new CombinedCommandProbe(more);
+  }
+
+  eventPublished(envelope: EventEnvelope): PublishProbe | undefined {
+    let current = envelope;
+    let probes: PublishProbe[] | undefined;
+    for (const telemetry of this.#list) {
+      const probe = telemetry.eventPublished(current);
+      if (probe === undefined) continue;
+      current = probe.envelope;
+      (probes ??= []).push(probe);
+    }
+    if (probes === undefined) return undefined;
+    if (probes.length === 1) return probes[0];
+    const all = probes;
+    return {
+      envelope: current,
+      end: (error?: unknown) => {
+        for (const probe of all) probe.end(error);
+      },
+    };
+  }
+
+  forTransport(name: string): TransportTelemetry {
+    return new CombinedTransportTelemetry(this.#list.map((telemetry) => telemetry.forTransport(name)));
+  }
+}
+
+class CombinedCommandProbe implements CommandProbe {
+  readonly logFields: Readonly<Record<string, string>> | undefined;
+  readonly #probes: readonly CommandProbe[];
+
+  constructor(probes: readonly CommandProbe[]) {
+    this.#probes = probes;
+    this.logFields = probes.find((probe) => probe.logFields !== undefined)?.logFields;
+  }
+
+  run<A extends unknown[], R>(fn: (...args: A) => R, thisArg: unknown, ...args: A): R {
+    return runNested(this.#probes, 0, fn, thisArg, args);
+  }
+
+  end(outcome: string, durationMs: number, error?: unknown): void {
+    for (const probe of this.#probes) probe.end(outcome, durationMs, error);
+  }
+}
+
+function runNested<A extends unknown[], R>(probes: readonly CommandProbe[], index: number, fn: (...args: A) => R, thisArg: unknown, args: A): R {
+  const probe = probes[index];
+  if (probe === undefined) return fn.apply(thisArg, args);
+  return probe.run(() => runNested(probes, index + 1, fn, thisArg, args), undefined);
+}
+
+class CombinedTransportTelemetry implements TransportTelemetry {
+  readonly #list: readonly TransportTelemetry[];
+
+  constructor(list: readonly TransportTelemetry[]) {
+    this.#list = list;
+  }
+
+  connectionOpened(): void {
+    for (const telemetry of this.#list) telemetry.connectionOpened();
+  }
+
+  connectionClosed(): void {
+    for (const telemetry of this.#list) telemetry.connectionClosed();
+  }
+
+  frameRefused(code: string): void {
+    for (const telemetry of this.#list) telemetry.frameRefused(code);
+  }
+
+  deliveryStarted(envelope: EventEnvelope): DeliveryProbe | undefined {
+    let probes: DeliveryProbe[] | undefined;
+    for (const telemetry of this.#list) {
+      const probe = telemetry.deliveryStarted(envelope);
+      if (probe !== undefined) (probes ??= []).push(probe);
+    }
+    if (probes === undefined || probes.length === 1) return probes?.[0];
+    const all = probes;
+    return {
+      end: (recipients: number) => {
+        for (const probe of all) probe.end(recipients);
+      },
+    };
+  }
+
+  backpressureDropped(): void {
+    for (const telemetry of this.#list) telemetry.backpressureDropped();
+  }
+
+  backpressureClosed(): void {
+    for (const telemetry of this.#list) telemetry.backpressureClosed();
+  }
+}
