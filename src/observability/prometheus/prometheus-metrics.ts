@@ -121,6 +121,7 @@ export class PrometheusMetrics implements Telemetry {
     return () => {
       this.#status?.unsubscribe();
       this.#status = undefined;
+      this.#backplane = undefined;
     };
   }
 
