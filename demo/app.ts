@@ -20,8 +20,9 @@ import { RoomCapacity } from './room-capacity.js';
  * await app.listen(new WebSocketTransport({ server, path: '/ws', authenticate }));
  */
 export function createDemoApp(options: DemoOptions = {}): Switchyard {
-  const { logger, roomCapacity, cartStore, backplane, presence } = resolveDemoOptions(options);
+  const { logger, roomCapacity, cartStore, backplane, presence, telemetry } = resolveDemoOptions(options);
   const app = new Switchyard({
+    telemetry,
     ...(logger === undefined ? {} : { logger }),
     ...(backplane === undefined ? {} : { backplane }),
     ...(presence === undefined ? {} : { presence }),

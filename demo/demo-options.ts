@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Backplane, Presence } from '../src/index.js';
+import type { Backplane, Presence, Telemetry } from '../src/index.js';
 import type { CartStore } from './cart/cart-store.js';
 import { MemoryCartStore } from './cart/memory-cart-store.js';
 import { DEFAULT_ROOM_CAPACITY } from './room-capacity.js';
@@ -16,6 +16,8 @@ export interface DemoOptions {
   backplane?: Backplane;
   /** Who is in which room, across nodes. @default the application's in-memory presence */
   presence?: Presence;
+  /** Metrics and tracing. @default none */
+  telemetry?: readonly Telemetry[];
 }
 
 /** The options once defaults are applied and checked. */
@@ -25,6 +27,7 @@ export interface ResolvedDemoOptions {
   readonly cartStore: CartStore;
   readonly backplane: Backplane | undefined;
   readonly presence: Presence | undefined;
+  readonly telemetry: readonly Telemetry[];
 }
 
 const defaults = Object.freeze({ roomCapacity: DEFAULT_ROOM_CAPACITY });
@@ -44,5 +47,6 @@ export function resolveDemoOptions(options: DemoOptions = {}): ResolvedDemoOptio
     cartStore: options.cartStore ?? new MemoryCartStore(),
     backplane: options.backplane,
     presence: options.presence,
+    telemetry: options.telemetry ?? [],
   });
 }

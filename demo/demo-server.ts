@@ -10,6 +10,8 @@ import { MemoryCartStore } from './cart/memory-cart-store.js';
 import { RedisCartStore } from './cart/redis-cart-store.js';
 import { asyncApiRoute } from './http/asyncapi-route.js';
 import { serveStatic } from './http/static-files.js';
+import { metricsRoute } from './http/metrics-route.js';
+import { startDemoObservability } from './observability.js';
 
 /** Options of the demo server. */
 export interface DemoServerOptions {
@@ -27,6 +29,8 @@ export interface DemoServerOptions {
   roomCapacity?: number;
   /** The pino logger. @default pino at `LOG_LEVEL` or 'info' */
   logger?: Logger;
+  /** Export traces over OTLP/HTTP to this collector (`http://127.0.0.1:4318`). @default undefined (no tracing) */
+  otlpEndpoint?: string;
 }
 
 /** A running demo server. */
@@ -50,7 +54,8 @@ const clientDir = fileURLToPath(new URL('../src/client/', import.meta.url));
 
 /**
  * Starts the demo: one port, the page at `/`, the compiled client at
- * `/client/`, the bus at `/ws`, its AsyncAPI contract at `/asyncapi.json`.
+ * `/client/`, the bus at `/ws`, its AsyncAPI contract at `/asyncapi.json`,
+ * its metrics at `/metrics`.
  *
  * @example
  * const server = await startDemoServer({ port: 0 });
@@ -64,7 +69,9 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     options.redisUrl === undefined ? new MemoryCartStore() : new RedisCartStore({ url: options.redisUrl, ...(options.logger ? { logger: options.logger } : {}) });
   const scaleOut = scaleOutFromEnv({ REDIS_URL: options.redisUrl }, options.logger ? { logger: options.logger } : {});
   await scaleOut.ready();
+  const observability = startDemoObservability(options.otlpEndpoint === undefined ? {} : { otlpEndpoint: options.otlpEndpoint });
   const app = createDemoApp({
+    telemetry: observability.telemetry,
     cartStore,
     backplane: scaleOut.backplane,
     presence: scaleOut.presence,
@@ -76,8 +83,9 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     { prefix: '/client/', root: clientDir },
   ]);
   const asyncapi = asyncApiRoute(app, () => `${host}:${(server.address() as AddressInfo).port}`);
+  const metrics = metricsRoute(observability.registry);
   const server = createServer((request, response) => {
-    if (asyncapi(request, response)) return;
+    if (asyncapi(request, response) || metrics(request, response)) return;
     serve(request, response).catch((error: unknown) => {
       app.logger.error({ err: error }, 'static file failed');
       response.destroy();
@@ -97,7 +105,7 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
         await app.close();
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
-        await Promise.all([cartStore.close(), scaleOut.close()]);
+        await Promise.all([cartStore.close(), scaleOut.close(), observability.close()]);
       })()),
   };
 }
