@@ -141,7 +141,7 @@ export class CommandBus {
       probe?.end(ErrorCode.UNKNOWN_COMMAND, 0);
       return errorReply(inbound.id, new CommandError(ErrorCode.UNKNOWN_COMMAND, `unknown command type "${inbound.type}"`));
     }
-    const ctx = new Invocation(route.command, inbound, this.#deps.publisher, this.#deps.logger, probe?.logFields);
+    const ctx = new Invocation(route.command, inbound, this.#deps.publisher, this.#deps.logger, probe);
     const debug = this.#deps.logger.isLevelEnabled('debug');
     const started = debug || probe !== undefined ? performance.now() : undefined;
     try {
@@ -234,7 +234,8 @@ export class CommandBus {
     if (!debug) return;
     const durationMs = Math.round(elapsed * 1000) / 1000;
     const line = { type: ctx.type, commandId: ctx.commandId, connectionId: ctx.connectionId, durationMs, outcome };
-    this.#deps.logger.debug(probe?.logFields === undefined ? line : { ...line, ...probe.logFields }, 'command');
+    const fields = probe?.logFields;
+    this.#deps.logger.debug(fields === undefined ? line : { ...line, ...fields }, 'command');
   }
 
   #runnerFor<C extends AnyCommand>(command: C, handler: Handler<C>): Route['run'] {

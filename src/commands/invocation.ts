@@ -36,7 +36,7 @@ export class Invocation implements MiddlewareContext {
   #reachedHandler = false;
   #log: Logger | undefined;
   #abort: AbortController | undefined;
-  readonly #logFields: Readonly<Record<string, string>> | undefined;
+  readonly #trace: { readonly logFields: Readonly<Record<string, string>> | undefined } | undefined;
 
   static {
     setPayload = (ctx, payload) => {
@@ -51,14 +51,14 @@ export class Invocation implements MiddlewareContext {
     };
   }
 
-  /** `logFields` join the child logger's bindings: the trace and span ids when the command is traced. */
-  constructor(command: AnyCommand, inbound: InboundCommand, publisher: EventPublisher, log: Logger, logFields?: Readonly<Record<string, string>>) {
+  /** The `logFields` of `trace` join the child logger's bindings: the trace and span ids when the command is traced. */
+  constructor(command: AnyCommand, inbound: InboundCommand, publisher: EventPublisher, log: Logger, trace?: { readonly logFields: Readonly<Record<string, string>> | undefined }) {
     this.#command = command;
     this.#payload = inbound.payload;
     this.#inbound = inbound;
     this.#publisher = publisher;
     this.#baseLog = log;
-    this.#logFields = logFields;
+    this.#trace = trace;
   }
 
   get command(): AnyCommand {
@@ -92,7 +92,8 @@ export class Invocation implements MiddlewareContext {
   get log(): Logger {
     if (this.#log !== undefined) return this.#log;
     const bindings = { connectionId: this.connectionId, commandId: this.commandId, type: this.type };
-    return (this.#log = this.#baseLog.child(this.#logFields === undefined ? bindings : { ...bindings, ...this.#logFields }));
+    const fields = this.#trace?.logFields;
+    return (this.#log = this.#baseLog.child(fields === undefined ? bindings : { ...bindings, ...fields }));
   }
 
   get signal(): AbortSignal {

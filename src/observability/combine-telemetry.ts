@@ -79,16 +79,22 @@ class CombinedTelemetry implements Telemetry {
 }
 
 class CombinedCommandProbe implements CommandProbe {
-  readonly logFields: Readonly<Record<string, string>> | undefined;
   readonly #probes: readonly CommandProbe[];
 
   constructor(probes: readonly CommandProbe[]) {
     this.#probes = probes;
-    this.logFields = probes.find((probe) => probe.logFields !== undefined)?.logFields;
   }
 
-  run<A extends unknown[], R>(fn: (...args: A) => R, thisArg: unknown, ...args: A): R {
-    return runNested(this.#probes, 0, fn, thisArg, args);
+  get logFields(): Readonly<Record<string, string>> | undefined {
+    for (const probe of this.#probes) {
+      const fields = probe.logFields;
+      if (fields !== undefined) return fields;
+    }
+    return undefined;
+  }
+
+  run<A, B, R>(fn: (this: unknown, a: A, b: B) => R, thisArg: unknown, a: A, b: B): R {
+    return runNested(this.#probes, 0, fn, thisArg, a, b);
   }
 
   end(outcome: string, durationMs: number, error?: unknown): void {
@@ -96,10 +102,12 @@ class CombinedCommandProbe implements CommandProbe {
   }
 }
 
-function runNested<A extends unknown[], R>(probes: readonly CommandProbe[], index: number, fn: (...args: A) => R, thisArg: unknown, args: A): R {
+function runNested<A, B, R>(probes: readonly CommandProbe[], index: number, fn: (this: unknown, a: A, b: B) => R, thisArg: unknown, a: A, b: B): R {
   const probe = probes[index];
-  if (probe === undefined) return fn.apply(thisArg, args);
-  return probe.run(() => runNested(probes, index + 1, fn, thisArg, args), undefined);
+  if (probe === undefined) return fn.call(thisArg, a, b);
+  // The innermost probe calls fn itself; only the ones around it need a closure.
+  if (index === probes.length - 1) return probe.run(fn, thisArg, a, b);
+  return probe.run(() => runNested(probes, index + 1, fn, thisArg, a, b), undefined, undefined, undefined);
 }
 
 class CombinedTransportTelemetry implements TransportTelemetry {

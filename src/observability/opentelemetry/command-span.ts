@@ -17,19 +17,24 @@ const SERVER_FAULTS: ReadonlySet<string> = new Set([ErrorCode.INTERNAL, ErrorCod
  * probe.end('result', 0.4);
  */
 export class CommandSpan implements CommandProbe {
-  readonly logFields: Readonly<Record<string, string>> | undefined;
   readonly #span: Span;
   readonly #context: Context;
+  // Made when a line is first logged about the command: most commands log nothing.
+  #logFields: Readonly<Record<string, string>> | undefined | null = null;
 
   constructor(span: Span, parent: Context) {
     this.#span = span;
     this.#context = trace.setSpan(parent, span);
-    const ids = span.spanContext();
-    this.logFields = isSpanContextValid(ids) ? { trace_id: ids.traceId, span_id: ids.spanId } : undefined;
   }
 
-  run<A extends unknown[], R>(fn: (...args: A) => R, thisArg: unknown, ...args: A): R {
-    return context.with(this.#context, fn, thisArg, ...args);
+  get logFields(): Readonly<Record<string, string>> | undefined {
+    if (this.#logFields !== null) return this.#logFields;
+    const ids = this.#span.spanContext();
+    return (this.#logFields = isSpanContextValid(ids) ? { trace_id: ids.traceId, span_id: ids.spanId } : undefined);
+  }
+
+  run<A, B, R>(fn: (this: unknown, a: A, b: B) => R, thisArg: unknown, a: A, b: B): R {
+    return context.with(this.#context, fn, thisArg, a, b);
   }
 
   end(outcome: string, _durationMs: number, error?: unknown): void {

@@ -1,33 +1,48 @@
-import type { Counter, Histogram } from 'prom-client';
 import type { CommandProbe } from '../telemetry.js';
 
 /**
- * The metrics of one command type, made once and kept: it is the probe of
- * every command of that type, so counting one costs two map lookups and no
- * allocation. Its children are cached per outcome, since prom-client's
- * `labels()` hashes the label values on every call.
+ * The counts of one command type, made once and kept: it is the probe of
+ * every command of that type, so counting a command is a map update and a
+ * few additions, with no allocation. prom-client reads them when scraped.
  */
 export class CommandTypeMetrics implements CommandProbe {
   readonly logFields = undefined;
-  readonly #type: string;
-  readonly #commands: Counter<'type' | 'outcome'>;
-  readonly #duration: Histogram.Internal<'type'>;
-  readonly #outcomes = new Map<string, Counter.Internal>();
+  readonly type: string;
+  /** Commands by outcome (`result` or the error code). */
+  readonly outcomes = new Map<string, number>();
+  /** How many durations fell in each bucket (not cumulative); the last one is past every bound. */
+  readonly buckets: Float64Array;
+  /** Sum of the durations, in seconds. */
+  sum = 0;
+  count = 0;
+  readonly #bounds: readonly number[];
 
-  constructor(type: string, commands: Counter<'type' | 'outcome'>, duration: Histogram<'type'>) {
-    this.#type = type;
-    this.#commands = commands;
-    this.#duration = duration.labels({ type });
+  constructor(type: string, bounds: readonly number[]) {
+    this.type = type;
+    this.#bounds = bounds;
+    this.buckets = new Float64Array(bounds.length + 1);
   }
 
-  run<A extends unknown[], R>(fn: (...args: A) => R, thisArg: unknown, ...args: A): R {
-    return fn.apply(thisArg, args);
+  run<A, B, R>(fn: (this: unknown, a: A, b: B) => R, thisArg: unknown, a: A, b: B): R {
+    return fn.call(thisArg, a, b);
   }
 
   end(outcome: string, durationMs: number): void {
-    let counter = this.#outcomes.get(outcome);
-    if (counter === undefined) this.#outcomes.set(outcome, (counter = this.#commands.labels({ type: this.#type, outcome })));
-    counter.inc();
-    this.#duration.observe(durationMs / 1000);
+    this.outcomes.set(outcome, (this.outcomes.get(outcome) ?? 0) + 1);
+    const seconds = durationMs / 1000;
+    const bounds = this.#bounds;
+    let bucket = 0;
+    // As Prometheus buckets are: a value lands in the first bucket whose upper bound it does not exceed.
+    while (bucket < bounds.length && seconds > (bounds[bucket] as number)) bucket++;
+    this.buckets[bucket] = (this.buckets[bucket] as number) + 1;
+    this.sum += seconds;
+    this.count++;
+  }
+
+  /** Forgets the durations (a registry's `resetMetrics()`). */
+  resetDurations(): void {
+    this.buckets.fill(0);
+    this.sum = 0;
+    this.count = 0;
   }
 }

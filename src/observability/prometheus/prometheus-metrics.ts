@@ -1,12 +1,13 @@
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, type Metric, type Registry } from 'prom-client';
 import type { Subscription } from 'rxjs';
 import type { Backplane } from '../../events/backplane.js';
 import type { EventEnvelope } from '../../events/event-envelope.js';
 import { SetupError, SetupErrorCode } from '../../protocol/errors.js';
 import type { Telemetry, TelemetryTarget, TransportTelemetry } from '../telemetry.js';
 import { CommandTypeMetrics } from './command-type-metrics.js';
+import { DurationHistogram } from './duration-histogram.js';
 import { resolvePrometheusOptions, type PrometheusMetricsOptions } from './prometheus-options.js';
-import { TransportMetrics, type TransportMetricFamilies } from './transport-metrics.js';
+import { TransportMetrics } from './transport-metrics.js';
 
 /**
  * The `type` label of commands no handler serves: whatever a client sends
@@ -33,6 +34,9 @@ export const OTHER_EVENT_LABEL = 'other';
  * is `unknown`, and the other labels take values from code, never from a
  * client. Give it to one application, in its `telemetry` option.
  *
+ * Commands and events only add to plain numbers; prom-client reads them
+ * when the registry is scraped, so the hot path allocates nothing for them.
+ *
  * @example
  * import { Registry } from 'prom-client';
  * import { PrometheusMetrics } from 'switchyard/prometheus';
@@ -42,72 +46,24 @@ export const OTHER_EVENT_LABEL = 'other';
  * http.createServer(async (req, res) => res.end(await registry.metrics())).listen(9464);
  */
 export class PrometheusMetrics implements Telemetry {
-  readonly #commands: Counter<'type' | 'outcome'>;
-  readonly #duration: Histogram<'type'>;
-  readonly #published: Counter<'type'>;
-  readonly #transportFamilies: TransportMetricFamilies;
+  readonly #bounds: readonly number[];
   readonly #commandTypes = new Map<string, CommandTypeMetrics>();
   readonly #unknown: CommandTypeMetrics;
-  readonly #eventTypes = new Map<string, Counter.Internal>();
-  readonly #transports = new Map<string, TransportMetrics>();
+  readonly #events = new Map<string, number>();
   readonly #maxEventTypes: number;
-  #otherEvents: Counter.Internal | undefined;
+  readonly #transports = new Map<string, TransportMetrics>();
   #backplane: Backplane | undefined;
   #backplaneUp = false;
   #status: Subscription | undefined;
 
   constructor(options: PrometheusMetricsOptions) {
     const { registry, durationBuckets, maxEventTypes } = resolvePrometheusOptions(options);
-    const registers = [registry];
+    this.#bounds = durationBuckets;
     this.#maxEventTypes = maxEventTypes;
-    this.#commands = new Counter({
-      name: 'switchyard_commands_total',
-      help: 'Commands that reached the bus, by type (unknown for a type no handler serves) and outcome (result, or the error code).',
-      labelNames: ['type', 'outcome'],
-      registers,
-    });
-    this.#duration = new Histogram({
-      name: 'switchyard_command_duration_seconds',
-      help: 'Time from the bus receiving a command to its reply (validation, middleware and handler), by type.',
-      labelNames: ['type'],
-      buckets: [...durationBuckets],
-      registers,
-    });
-    this.#published = new Counter({
-      name: 'switchyard_events_published_total',
-      help: 'Events published on this node, by type (other past maxEventTypes types).',
-      labelNames: ['type'],
-      registers,
-    });
-    this.#transportFamilies = {
-      connections: new Gauge({ name: 'switchyard_connections', help: 'Open connections on this node, by transport.', labelNames: ['transport'], registers }),
-      refused: new Counter({
-        name: 'switchyard_frames_refused_total',
-        help: 'Frames refused before they reached the bus, by transport and code (BAD_FRAME, RATE_LIMITED, UNAVAILABLE).',
-        labelNames: ['transport', 'code'],
-        registers,
-      }),
-      delivered: new Counter({
-        name: 'switchyard_events_delivered_total',
-        help: 'Event frames sent to connections of this node (one per recipient), by transport.',
-        labelNames: ['transport'],
-        registers,
-      }),
-      drops: new Counter({
-        name: 'switchyard_backpressure_drops_total',
-        help: 'Volatile events dropped for connections that read too slowly, by transport.',
-        labelNames: ['transport'],
-        registers,
-      }),
-      closes: new Counter({
-        name: 'switchyard_backpressure_closes_total',
-        help: 'Connections closed with 1013 because they read too slowly, by transport.',
-        labelNames: ['transport'],
-        registers,
-      }),
-    };
-    this.#unknown = new CommandTypeMetrics(UNKNOWN_COMMAND_LABEL, this.#commands, this.#duration);
-    this.#registerBackplaneMetrics(registers);
+    this.#unknown = new CommandTypeMetrics(UNKNOWN_COMMAND_LABEL, durationBuckets);
+    this.#registerCommandMetrics(registry);
+    this.#registerTransportMetrics(registry);
+    this.#registerBackplaneMetrics(registry);
   }
 
   attach(target: TelemetryTarget): () => void {
@@ -129,30 +85,104 @@ export class PrometheusMetrics implements Telemetry {
     if (type === undefined) return this.#unknown;
     let metrics = this.#commandTypes.get(type);
     // Only types the bus serves reach here, so the map holds at most one entry per registered command.
-    if (metrics === undefined) this.#commandTypes.set(type, (metrics = new CommandTypeMetrics(type, this.#commands, this.#duration)));
+    if (metrics === undefined) this.#commandTypes.set(type, (metrics = new CommandTypeMetrics(type, this.#bounds)));
     return metrics;
   }
 
   eventPublished(envelope: EventEnvelope): undefined {
-    const type = envelope.type;
-    let counter = this.#eventTypes.get(type);
-    if (counter === undefined) {
-      if (this.#eventTypes.size < this.#maxEventTypes) this.#eventTypes.set(type, (counter = this.#published.labels({ type })));
-      else counter = this.#otherEvents ??= this.#published.labels({ type: OTHER_EVENT_LABEL });
-    }
-    counter.inc();
+    const events = this.#events;
+    const known = events.get(envelope.type);
+    if (known !== undefined) events.set(envelope.type, known + 1);
+    else if (events.size < this.#maxEventTypes) events.set(envelope.type, 1);
+    else events.set(OTHER_EVENT_LABEL, (events.get(OTHER_EVENT_LABEL) ?? 0) + 1);
     return undefined;
   }
 
   forTransport(name: string): TransportTelemetry {
     let metrics = this.#transports.get(name);
-    if (metrics === undefined) this.#transports.set(name, (metrics = new TransportMetrics(name, this.#transportFamilies)));
+    if (metrics === undefined) this.#transports.set(name, (metrics = new TransportMetrics(name)));
     return metrics;
   }
 
-  #registerBackplaneMetrics(registers: Registry[]): void {
-    // Read when scraped: the backplane counts anyway, so the message path pays nothing for these.
+  *#commandSeries(): Iterable<CommandTypeMetrics> {
+    yield* this.#commandTypes.values();
+    yield this.#unknown;
+  }
+
+  // Each metric reads the counts when scraped (prom-client's `collect`), so nothing is written to prom-client per command.
+  #registerCommandMetrics(registry: Registry): void {
     const self = this;
+    const registers = [registry];
+    new Counter({
+      name: 'switchyard_commands_total',
+      help: 'Commands that reached the bus, by type (unknown for a type no handler serves) and outcome (result, or the error code).',
+      labelNames: ['type', 'outcome'],
+      registers,
+      collect() {
+        this.reset();
+        for (const metrics of self.#commandSeries()) {
+          for (const [outcome, count] of metrics.outcomes) this.inc({ type: metrics.type, outcome }, count);
+        }
+      },
+    });
+    registry.registerMetric(new DurationHistogram(this.#bounds, () => this.#commandSeries()) as unknown as Metric);
+    new Counter({
+      name: 'switchyard_events_published_total',
+      help: 'Events published on this node, by type (other past maxEventTypes types).',
+      labelNames: ['type'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [type, count] of self.#events) this.inc({ type }, count);
+      },
+    });
+  }
+
+  #registerTransportMetrics(registry: Registry): void {
+    const transports = (): Iterable<TransportMetrics> => this.#transports.values();
+    const registers = [registry];
+    new Gauge({
+      name: 'switchyard_connections',
+      help: 'Open connections on this node, by transport.',
+      labelNames: ['transport'],
+      registers,
+      collect() {
+        for (const metrics of transports()) this.set({ transport: metrics.transport }, metrics.connections);
+      },
+    });
+    new Counter({
+      name: 'switchyard_frames_refused_total',
+      help: 'Frames refused before they reached the bus, by transport and code (BAD_FRAME, RATE_LIMITED, UNAVAILABLE).',
+      labelNames: ['transport', 'code'],
+      registers,
+      collect() {
+        this.reset();
+        for (const metrics of transports()) {
+          for (const [code, count] of metrics.refused) this.inc({ transport: metrics.transport, code }, count);
+        }
+      },
+    });
+    const perTransport = (name: string, help: string, read: (metrics: TransportMetrics) => number): void => {
+      new Counter({
+        name,
+        help,
+        labelNames: ['transport'],
+        registers,
+        collect() {
+          this.reset();
+          for (const metrics of transports()) this.inc({ transport: metrics.transport }, read(metrics));
+        },
+      });
+    };
+    perTransport('switchyard_events_delivered_total', 'Event frames sent to connections of this node (one per recipient), by transport.', (metrics) => metrics.delivered);
+    perTransport('switchyard_backpressure_drops_total', 'Volatile events dropped for connections that read too slowly, by transport.', (metrics) => metrics.drops);
+    perTransport('switchyard_backpressure_closes_total', 'Connections closed with 1013 because they read too slowly, by transport.', (metrics) => metrics.closes);
+  }
+
+  #registerBackplaneMetrics(registry: Registry): void {
+    // The backplane counts anyway; these read its counts.
+    const self = this;
+    const registers = [registry];
     new Gauge({
       name: 'switchyard_backplane_up',
       help: 'Whether events cross nodes: 1 while the backplane is connected (always, for the in-process one), 0 while it is down.',
