@@ -1,9 +1,11 @@
-// npm run bench:dispatch [-- --modes off,metrics,api,both --ops 1000000]
+// npm run bench:dispatch [-- --modes off,metrics,als,api,both --ops 1000000]
 // The bus alone, no socket: time and heap bytes allocated per dispatch of a
-// validated echo command, with telemetry off, metrics on, metrics and
-// tracing through @opentelemetry/api with no SDK registered (what the
-// library itself costs: context, spans that record nothing), and metrics and
-// tracing with the SDK and an exporter that sends nothing. Each mode runs in
+// validated echo command, with telemetry off; metrics on; metrics and the
+// AsyncLocalStorage context manager an SDK registers, without tracing (what
+// Node's async hooks cost every promise); metrics and tracing through
+// @opentelemetry/api with no SDK (what the library's tracing costs: context,
+// spans that record nothing); and metrics and tracing with the SDK and an
+// exporter that sends nothing. Each mode runs in
 // its own process (node --expose-gc, a semi-space large enough that a
 // measured batch fits in it), so one mode's JIT state cannot favour another.
 import 'reflect-metadata';
@@ -15,7 +17,7 @@ import { container } from 'tsyringe';
 import { z } from 'zod';
 import { CommandBus, defineCommand, EventPublisher, typed, type InboundCommand, type Session, type Telemetry } from '../src/index.js';
 
-const { values } = parseArgs({ options: { modes: { type: 'string', default: 'off,metrics,api,both' }, ops: { type: 'string', default: '1000000' }, child: { type: 'string' } } });
+const { values } = parseArgs({ options: { modes: { type: 'string', default: 'off,metrics,als,api,both' }, ops: { type: 'string', default: '1000000' }, child: { type: 'string' } } });
 const ops = Number(values.ops);
 
 if (values.child === undefined) {
@@ -39,7 +41,11 @@ async function telemetryFor(mode: string): Promise<Telemetry | undefined> {
   const { Registry } = await import('prom-client');
   const { PrometheusMetrics } = await import('../src/prometheus.js');
   const telemetry: Telemetry[] = [new PrometheusMetrics({ registry: new Registry() })];
-  if (mode === 'api' || mode === 'both') {
+  if (mode === 'als') {
+    const { context } = await import('@opentelemetry/api');
+    const { AsyncLocalStorageContextManager } = await import('@opentelemetry/context-async-hooks');
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  } else if (mode === 'api' || mode === 'both') {
     const { context } = await import('@opentelemetry/api');
     const { AsyncLocalStorageContextManager } = await import('@opentelemetry/context-async-hooks');
     const { BasicTracerProvider, BatchSpanProcessor } = await import('@opentelemetry/sdk-trace-base');
@@ -49,7 +55,7 @@ async function telemetryFor(mode: string): Promise<Telemetry | undefined> {
     const sdk = mode === 'both' ? { tracerProvider: new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(exporter)] }) } : {};
     telemetry.push(new OpenTelemetryTracing(sdk));
   } else if (mode !== 'metrics') {
-    throw new TypeError(`unknown mode "${mode}" (off, metrics, api, both)`);
+    throw new TypeError(`unknown mode "${mode}" (off, metrics, als, api, both)`);
   }
   // As the application does with its telemetry option.
   const { combineTelemetry } = await import('../src/observability/combine-telemetry.js');

@@ -145,7 +145,7 @@ export class CommandBus {
     const debug = this.#deps.logger.isLevelEnabled('debug');
     const started = debug || probe !== undefined ? performance.now() : undefined;
     try {
-      const outcome = probe === undefined ? this.#run(route, ctx) : probe.run(this.#run, this, route, ctx);
+      const outcome = probe === undefined ? this.#run(route, ctx) : probe.run(CommandBus.#runOn, this, route, ctx);
       // A handler that finished synchronously cannot outlive the timeout: only a pending one needs the timer.
       const result = isThenable(outcome) ? await this.#withTimeout(Promise.resolve(outcome), ctx) : outcome;
       if (started !== undefined) this.#settled(ctx, probe, debug, started, 'result', undefined);
@@ -153,6 +153,11 @@ export class CommandBus {
     } catch (error) {
       return this.#fail(ctx, error, probe, debug, started);
     }
+  }
+
+  // Static, so that a probe can call it with the bus as an argument: passing a `this` would bind a function per command.
+  static #runOn(bus: CommandBus, route: Route, ctx: Invocation): unknown {
+    return bus.#run(route, ctx);
   }
 
   /** Without middleware, validates and runs the handler, synchronously as long as the schema and the handler are. */

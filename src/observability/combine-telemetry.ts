@@ -42,15 +42,19 @@ class CombinedTelemetry implements Telemetry {
   }
 
   commandStarted(type: string | undefined, command: CommandSubject): CommandProbe | undefined {
-    let first: CommandProbe | undefined;
-    let more: CommandProbe[] | undefined;
+    let probes: CommandProbe[] | undefined;
+    let only: CommandProbe | undefined;
     for (const telemetry of this.#list) {
       const probe = telemetry.commandStarted(type, command);
       if (probe === undefined) continue;
-      if (first === undefined) first = probe;
-      else (more ??= [first]).push(probe);
+      if (only === undefined && probes === undefined) only = probe;
+      else {
+        probes ??= [only as CommandProbe];
+        probes.push(probe);
+        only = undefined;
+      }
     }
-    return more === undefined ? first : new CombinedCommandProbe(more);
+    return probes === undefined ? only : new CombinedCommandProbe(probes);
   }
 
   eventPublished(envelope: EventEnvelope): PublishProbe | undefined {
@@ -93,8 +97,8 @@ class CombinedCommandProbe implements CommandProbe {
     return undefined;
   }
 
-  run<A, B, R>(fn: (this: unknown, a: A, b: B) => R, thisArg: unknown, a: A, b: B): R {
-    return runNested(this.#probes, 0, fn, thisArg, a, b);
+  run<A, B, C, R>(fn: (a: A, b: B, c: C) => R, a: A, b: B, c: C): R {
+    return runNested(this.#probes, 0, fn, a, b, c);
   }
 
   end(outcome: string, durationMs: number, error?: unknown): void {
@@ -102,12 +106,11 @@ class CombinedCommandProbe implements CommandProbe {
   }
 }
 
-function runNested<A, B, R>(probes: readonly CommandProbe[], index: number, fn: (this: unknown, a: A, b: B) => R, thisArg: unknown, a: A, b: B): R {
-  const probe = probes[index];
-  if (probe === undefined) return fn.call(thisArg, a, b);
+function runNested<A, B, C, R>(probes: readonly CommandProbe[], index: number, fn: (a: A, b: B, c: C) => R, a: A, b: B, c: C): R {
+  const probe = probes[index] as CommandProbe;
   // The innermost probe calls fn itself; only the ones around it need a closure.
-  if (index === probes.length - 1) return probe.run(fn, thisArg, a, b);
-  return probe.run(() => runNested(probes, index + 1, fn, thisArg, a, b), undefined, undefined, undefined);
+  if (index === probes.length - 1) return probe.run(fn, a, b, c);
+  return probe.run(() => runNested(probes, index + 1, fn, a, b, c), undefined, undefined, undefined);
 }
 
 class CombinedTransportTelemetry implements TransportTelemetry {

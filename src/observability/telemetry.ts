@@ -62,12 +62,12 @@ export interface CommandProbe {
   /** Fields that tie a log line to the command's trace (`trace_id`, `span_id`), or `undefined` when it has none. */
   readonly logFields: Readonly<Record<string, string>> | undefined;
   /**
-   * Runs `fn.call(thisArg, a, b)` as part of the command: with its trace
-   * context active, so that what the handler publishes and logs belongs to
-   * its trace. Two arguments, not a rest parameter, so that a probe that
-   * only counts allocates nothing to pass them on.
+   * Runs `fn(a, b, c)` as part of the command: with its trace context
+   * active, so that what the handler publishes and logs belongs to its
+   * trace. Fixed arguments and no `this`, so that passing them on allocates
+   * nothing (no rest array, no bound function).
    */
-  run<A, B, R>(fn: (this: unknown, a: A, b: B) => R, thisArg: unknown, a: A, b: B): R;
+  run<A, B, C, R>(fn: (a: A, b: B, c: C) => R, a: A, b: B, c: C): R;
   /**
    * The command is answered (or, without an id, done): `outcome` is
    * `'result'` or the error code, `durationMs` its time in the bus, and

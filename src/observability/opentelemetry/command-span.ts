@@ -33,8 +33,8 @@ export class CommandSpan implements CommandProbe {
     return (this.#logFields = isSpanContextValid(ids) ? { trace_id: ids.traceId, span_id: ids.spanId } : undefined);
   }
 
-  run<A, B, R>(fn: (this: unknown, a: A, b: B) => R, thisArg: unknown, a: A, b: B): R {
-    return context.with(this.#context, fn, thisArg, a, b);
+  run<A, B, C, R>(fn: (a: A, b: B, c: C) => R, a: A, b: B, c: C): R {
+    return context.with(this.#context, fn, undefined, a, b, c);
   }
 
   end(outcome: string, _durationMs: number, error?: unknown): void {

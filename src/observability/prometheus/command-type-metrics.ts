@@ -23,8 +23,8 @@ export class CommandTypeMetrics implements CommandProbe {
     this.buckets = new Float64Array(bounds.length + 1);
   }
 
-  run<A, B, R>(fn: (this: unknown, a: A, b: B) => R, thisArg: unknown, a: A, b: B): R {
-    return fn.call(thisArg, a, b);
+  run<A, B, C, R>(fn: (a: A, b: B, c: C) => R, a: A, b: B, c: C): R {
+    return fn(a, b, c);
   }
 
   end(outcome: string, durationMs: number): void {
