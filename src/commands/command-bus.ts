@@ -145,7 +145,7 @@ export class CommandBus {
     const debug = this.#deps.logger.isLevelEnabled('debug');
     const started = debug || probe !== undefined ? performance.now() : undefined;
     try {
-      const outcome = probe === undefined ? this.#run(route, ctx) : probe.run(CommandBus.#runOn, this, route, ctx);
+      const outcome = probe?.run === undefined ? this.#run(route, ctx) : probe.run(CommandBus.#runOn, this, route, ctx);
       // A handler that finished synchronously cannot outlive the timeout: only a pending one needs the timer.
       const result = isThenable(outcome) ? await this.#withTimeout(Promise.resolve(outcome), ctx) : outcome;
       if (started !== undefined) this.#settled(ctx, probe, debug, started, 'result', undefined);

@@ -42,10 +42,11 @@ class CombinedTelemetry implements Telemetry {
   }
 
   commandStarted(type: string | undefined, command: CommandSubject): CommandProbe | undefined {
+    const list = this.#list;
     let probes: CommandProbe[] | undefined;
     let only: CommandProbe | undefined;
-    for (const telemetry of this.#list) {
-      const probe = telemetry.commandStarted(type, command);
+    for (let index = 0; index < list.length; index++) {
+      const probe = (list[index] as Telemetry).commandStarted(type, command);
       if (probe === undefined) continue;
       if (only === undefined && probes === undefined) only = probe;
       else {
@@ -98,19 +99,30 @@ class CombinedCommandProbe implements CommandProbe {
   }
 
   run<A, B, C, R>(fn: (a: A, b: B, c: C) => R, a: A, b: B, c: C): R {
-    return runNested(this.#probes, 0, fn, a, b, c);
+    // Only the probes that set a context run the handler: usually one (tracing), which then needs no closure.
+    const probes = this.#probes;
+    let runner: CommandProbe | undefined;
+    for (let index = 0; index < probes.length; index++) {
+      const probe = probes[index] as CommandProbe;
+      if (probe.run === undefined) continue;
+      if (runner !== undefined) return runNested(probes.filter((each) => each.run !== undefined), 0, fn, a, b, c);
+      runner = probe;
+    }
+    return runner?.run === undefined ? fn(a, b, c) : runner.run(fn, a, b, c);
   }
 
   end(outcome: string, durationMs: number, error?: unknown): void {
-    for (const probe of this.#probes) probe.end(outcome, durationMs, error);
+    const probes = this.#probes;
+    for (let index = 0; index < probes.length; index++) (probes[index] as CommandProbe).end(outcome, durationMs, error);
   }
 }
 
-function runNested<A, B, C, R>(probes: readonly CommandProbe[], index: number, fn: (a: A, b: B, c: C) => R, a: A, b: B, c: C): R {
-  const probe = probes[index] as CommandProbe;
-  // The innermost probe calls fn itself; only the ones around it need a closure.
-  if (index === probes.length - 1) return probe.run(fn, a, b, c);
-  return probe.run(() => runNested(probes, index + 1, fn, a, b, c), undefined, undefined, undefined);
+function runNested<A, B, C, R>(runners: readonly CommandProbe[], index: number, fn: (a: A, b: B, c: C) => R, a: A, b: B, c: C): R {
+  const probe = runners[index];
+  if (probe?.run === undefined) return fn(a, b, c);
+  // The innermost runner calls fn itself; only the ones around it need a closure.
+  if (index === runners.length - 1) return probe.run(fn, a, b, c);
+  return probe.run(() => runNested(runners, index + 1, fn, a, b, c), undefined, undefined, undefined);
 }
 
 class CombinedTransportTelemetry implements TransportTelemetry {

@@ -65,9 +65,10 @@ export interface CommandProbe {
    * Runs `fn(a, b, c)` as part of the command: with its trace context
    * active, so that what the handler publishes and logs belongs to its
    * trace. Fixed arguments and no `this`, so that passing them on allocates
-   * nothing (no rest array, no bound function).
+   * nothing (no rest array, no bound function). A probe with no context to
+   * set (metrics) leaves it out, and the bus calls the handler directly.
    */
-  run<A, B, C, R>(fn: (a: A, b: B, c: C) => R, a: A, b: B, c: C): R;
+  run?<A, B, C, R>(fn: (a: A, b: B, c: C) => R, a: A, b: B, c: C): R;
   /**
    * The command is answered (or, without an id, done): `outcome` is
    * `'result'` or the error code, `durationMs` its time in the bus, and

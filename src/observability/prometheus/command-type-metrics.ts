@@ -23,10 +23,6 @@ export class CommandTypeMetrics implements CommandProbe {
     this.buckets = new Float64Array(bounds.length + 1);
   }
 
-  run<A, B, C, R>(fn: (a: A, b: B, c: C) => R, a: A, b: B, c: C): R {
-    return fn(a, b, c);
-  }
-
   end(outcome: string, durationMs: number): void {
     this.outcomes.set(outcome, (this.outcomes.get(outcome) ?? 0) + 1);
     const seconds = durationMs / 1000;
