@@ -142,17 +142,21 @@ export class CommandBus {
       return errorReply(inbound.id, new CommandError(ErrorCode.UNKNOWN_COMMAND, `unknown command type "${inbound.type}"`));
     }
     const ctx = new Invocation(route.command, inbound, this.#deps.publisher, this.#deps.logger, probe);
-    const debug = this.#deps.logger.isLevelEnabled('debug');
-    const started = debug || probe !== undefined ? performance.now() : undefined;
+    const started = probe !== undefined || this.#deps.logger.isLevelEnabled('debug') ? performance.now() : undefined;
     try {
-      const outcome = probe?.run === undefined ? this.#run(route, ctx) : probe.run(CommandBus.#runOn, this, route, ctx);
+      const outcome = probe?.run === undefined ? this.#run(route, ctx) : this.#runIn(probe, route, ctx);
       // A handler that finished synchronously cannot outlive the timeout: only a pending one needs the timer.
       const result = isThenable(outcome) ? await this.#withTimeout(Promise.resolve(outcome), ctx) : outcome;
-      if (started !== undefined) this.#settled(ctx, probe, debug, started, 'result', undefined);
+      if (started !== undefined) this.#settled(ctx, probe, started, 'result', undefined);
       return inbound.id === undefined ? undefined : { kind: 'result', id: inbound.id, payload: result };
     } catch (error) {
-      return this.#fail(ctx, error, probe, debug, started);
+      return this.#fail(ctx, error, probe, started);
     }
+  }
+
+  /** Runs the command inside the probe's context (its span active). */
+  #runIn(probe: CommandProbe, route: Route, ctx: Invocation): unknown {
+    return (probe.run as NonNullable<CommandProbe['run']>)(CommandBus.#runOn, this, route, ctx);
   }
 
   // Static, so that a probe can call it with the bus as an argument: passing a `this` would bind a function per command.
@@ -218,14 +222,14 @@ export class CommandBus {
     });
   }
 
-  #fail(ctx: Invocation, error: unknown, probe: CommandProbe | undefined, debug: boolean, started: number | undefined): Reply | undefined {
+  #fail(ctx: Invocation, error: unknown, probe: CommandProbe | undefined, started: number | undefined): Reply | undefined {
     const known = error instanceof CommandError;
     if (!known) {
       ctx.log.error({ err: error }, `command "${ctx.type}" failed`);
     } else if (error.code === ErrorCode.TIMEOUT) {
       ctx.log.warn(error.message);
     }
-    if (started !== undefined) this.#settled(ctx, probe, debug, started, known ? error.code : ErrorCode.INTERNAL, known ? undefined : error);
+    if (started !== undefined) this.#settled(ctx, probe, started, known ? error.code : ErrorCode.INTERNAL, known ? undefined : error);
     // Without an id, only errors that kept the command from its handler are owed.
     if (ctx.commandId === undefined && reachedHandler(ctx)) return undefined;
     const reported = known ? error : new CommandError(ErrorCode.INTERNAL, 'internal error');
@@ -233,10 +237,10 @@ export class CommandBus {
   }
 
   /** Tells telemetry the outcome, and writes the one debug line per command. */
-  #settled(ctx: Invocation, probe: CommandProbe | undefined, debug: boolean, started: number, outcome: string, error: unknown): void {
+  #settled(ctx: Invocation, probe: CommandProbe | undefined, started: number, outcome: string, error: unknown): void {
     const elapsed = performance.now() - started;
     probe?.end(outcome, elapsed, error);
-    if (!debug) return;
+    if (!this.#deps.logger.isLevelEnabled('debug')) return;
     const durationMs = Math.round(elapsed * 1000) / 1000;
     const line = { type: ctx.type, commandId: ctx.commandId, connectionId: ctx.connectionId, durationMs, outcome };
     const fields = probe?.logFields;
