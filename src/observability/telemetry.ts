@@ -40,7 +40,12 @@ export interface Telemetry {
   forTransport(name: string): TransportTelemetry;
 }
 
-/** What telemetry may read of the application it observes. */
+/**
+ * What telemetry may read of the application it observes.
+ *
+ * @example
+ * attach({ backplane }) { backplane.status$?.subscribe((status) => (up = status === 'up')); return () => {}; }
+ */
 export interface TelemetryTarget {
   readonly backplane: Backplane;
 }
@@ -49,6 +54,9 @@ export interface TelemetryTarget {
  * What telemetry sees of a command as it reaches the bus (an
  * `InboundCommand` is one). Its `type` is not here on purpose: see
  * {@link Telemetry.commandStarted}.
+ *
+ * @example
+ * commandStarted(type, command) { return type === undefined ? undefined : probeFor(type, command.transport); }
  */
 export interface CommandSubject {
   readonly id: string | undefined;
@@ -57,7 +65,12 @@ export interface CommandSubject {
   readonly transport?: string | undefined;
 }
 
-/** Follows one command from the bus to its reply. */
+/**
+ * Follows one command from the bus to its reply.
+ *
+ * @example
+ * const probe: CommandProbe = { logFields: undefined, end: (outcome, ms) => histogram.observe(ms, { outcome }) };
+ */
 export interface CommandProbe {
   /** Fields that tie a log line to the command's trace (`trace_id`, `span_id`), or `undefined` when it has none. */
   readonly logFields: Readonly<Record<string, string>> | undefined;
@@ -77,7 +90,12 @@ export interface CommandProbe {
   end(outcome: string, durationMs: number, error?: unknown): void;
 }
 
-/** Follows one publish to the backplane. */
+/**
+ * Follows one publish to the backplane.
+ *
+ * @example
+ * eventPublished(envelope) { const span = start(envelope.type); return { envelope: { ...envelope, trace: span.traceparent }, end: () => span.end() }; }
+ */
 export interface PublishProbe {
   /** The envelope to hand to the backplane. */
   readonly envelope: EventEnvelope;
@@ -85,13 +103,24 @@ export interface PublishProbe {
   end(error?: unknown): void;
 }
 
-/** Follows one event through a hub's delivery to its local connections. */
+/**
+ * Follows one event through a hub's delivery to its local connections.
+ *
+ * @example
+ * deliveryStarted() { return { end: (recipients) => (delivered += recipients) }; }
+ */
 export interface DeliveryProbe {
   /** Delivery is done: `recipients` connections of this node were sent the event. */
   end(recipients: number): void;
 }
 
-/** What one transport's connection hub reports. */
+/**
+ * What one transport's connection hub reports.
+ *
+ * @example
+ * const telemetry = new PrometheusMetrics({ registry }).forTransport('websocket');
+ * telemetry.connectionOpened();
+ */
 export interface TransportTelemetry {
   connectionOpened(): void;
   connectionClosed(): void;

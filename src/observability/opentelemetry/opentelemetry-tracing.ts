@@ -8,7 +8,12 @@ import { remoteSpanContext } from './remote-context.js';
 import { SpanAttribute } from './span-attributes.js';
 import { TransportTracing } from './transport-tracing.js';
 
-/** The instrumentation scope of every span Switchyard starts. */
+/**
+ * The instrumentation scope of every span Switchyard starts.
+ *
+ * @example
+ * const ours = spans.filter((span) => span.instrumentationScope.name === TRACER_NAME);
+ */
 export const TRACER_NAME = 'switchyard';
 
 /**

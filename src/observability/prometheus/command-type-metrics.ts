@@ -4,6 +4,10 @@ import type { CommandProbe } from '../telemetry.js';
  * The counts of one command type, made once and kept: it is the probe of
  * every command of that type, so counting a command is a map update and a
  * few additions, with no allocation. prom-client reads them when scraped.
+ *
+ * @example
+ * const echo = new CommandTypeMetrics('echo', [0.001, 0.01]);
+ * echo.end('result', 0.4); // echo.outcomes.get('result') === 1, echo.buckets[0] === 1
  */
 export class CommandTypeMetrics implements CommandProbe {
   readonly logFields = undefined;

@@ -4,6 +4,10 @@ import type { DeliveryProbe, TransportTelemetry } from '../telemetry.js';
  * The counts of one transport, its label bound once: its own delivery
  * probe too, since counting deliveries needs no state per event. Plain
  * numbers, which prom-client reads when scraped.
+ *
+ * @example
+ * const websocket = new TransportMetrics('websocket');
+ * websocket.connectionOpened(); // websocket.connections === 1
  */
 export class TransportMetrics implements TransportTelemetry, DeliveryProbe {
   readonly transport: string;
