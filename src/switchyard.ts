@@ -76,6 +76,8 @@ export class Switchyard {
     this.#backplane = options.backplane ?? new MemoryBackplane();
     this.#codec = options.codec ?? jsonCodec;
     const telemetry = (this.#telemetry = combineTelemetry(options.telemetry));
+    // Before anything subscribes: a telemetry that refuses to attach leaves nothing running.
+    this.#detachTelemetry = telemetry.attach?.({ backplane: this.#backplane });
     this.container.registerInstance(EventPublisher, this.publisher);
     // Presence is abstract, which tsyringe's typings do not model; it is still a valid token.
     this.container.registerInstance(Presence as unknown as InjectionToken<Presence>, this.presence);
@@ -99,7 +101,6 @@ export class Switchyard {
         probe?.end(failure);
       },
     });
-    this.#detachTelemetry = telemetry.attach?.({ backplane });
   }
 
   /**

@@ -32,13 +32,20 @@ class CombinedTelemetry implements Telemetry {
 
   attach(target: TelemetryTarget): (() => void) | undefined {
     const detaches: Array<() => void> = [];
-    for (const telemetry of this.#list) {
-      const detach = telemetry.attach?.(target);
-      if (detach !== undefined) detaches.push(detach);
-    }
-    return () => {
+    const detachAll = (): void => {
       for (const detach of detaches) detach();
     };
+    try {
+      for (const telemetry of this.#list) {
+        const detach = telemetry.attach?.(target);
+        if (detach !== undefined) detaches.push(detach);
+      }
+    } catch (error) {
+      // One that refuses leaves none of the others attached.
+      detachAll();
+      throw error;
+    }
+    return detachAll;
   }
 
   commandStarted(type: string | undefined, command: CommandSubject): CommandProbe | undefined {

@@ -221,6 +221,19 @@ describe('Prometheus metrics', () => {
     }
   });
 
+  it('leaves no telemetry of the array attached when one refuses, so each can still serve another application', async () => {
+    const taken = new PrometheusMetrics({ registry: new Registry() });
+    const spare = new PrometheusMetrics({ registry: new Registry() });
+    const first = new Switchyard({ telemetry: taken });
+    try {
+      assert.throws(() => new Switchyard({ telemetry: [spare, taken] }), { code: 'ALREADY_STARTED' });
+      const second = new Switchyard({ telemetry: spare });
+      await second.close();
+    } finally {
+      await first.close();
+    }
+  });
+
   it('rejects options that are not a registry, or bad buckets, up front', () => {
     assert.throws(() => new PrometheusMetrics({ registry: {} as Registry }), TypeError);
     assert.throws(() => new PrometheusMetrics({ registry: new Registry(), durationBuckets: [1, 0.5] }), RangeError);
