@@ -6,10 +6,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { SYSTEMS, type System } from './load/bench-client.js';
-import { formatSoak, formatTable, summarize, type Results, type Trial } from './lib/report.js';
+import { formatObservability, formatSoak, formatTable, summarize, type Results, type Trial } from './lib/report.js';
+import { TELEMETRY_MODES } from './servers/telemetry-mode.js';
 import { fanout, idleMemory, openFileLimit, requestReply, soak, type Metrics, type Settings } from './scenarios.js';
 
-const SCENARIOS = ['request-reply', 'latency', 'fanout', 'idle-memory', 'soak'] as const;
+const SCENARIOS = ['request-reply', 'latency', 'fanout', 'idle-memory', 'soak', 'observability'] as const;
 
 const { values: flags } = parseArgs({
   options: {
@@ -118,6 +119,15 @@ if (scenarios.includes('fanout')) {
   for (const members of settings.fanoutMembers) await interleaved(`fanout-${members}`, withRooms, (system) => fanout(system, settings, members));
 }
 if (scenarios.includes('idle-memory')) await interleaved('idle-memory', SYSTEMS, (system) => idleMemory(system, settings));
+if (scenarios.includes('observability') && systems.includes('switchyard')) {
+  // Switchyard alone, request/reply 50 x 10, with telemetry off, metrics on, and metrics and tracing on: A B C A B C ...
+  console.log('\nobservability (request-reply-50x10)');
+  for (let round = 1; round <= rounds; round++) {
+    for (const mode of TELEMETRY_MODES) {
+      await trial(`observability-${mode}`, 'switchyard', round, () => requestReply('switchyard', settings, 50, 10, ['--telemetry', mode]));
+    }
+  }
+}
 if (scenarios.includes('soak') && systems.includes('switchyard')) {
   console.log('\nsoak');
   // The server holds one descriptor per connection plus a few of its own.
@@ -155,6 +165,8 @@ writeFileSync(outFile, `${JSON.stringify(results, null, 2)}\n`);
 
 console.log(`\nMedians of ${rounds} interleaved rounds; ratios are Switchyard (and Socket.IO) over the base column.\n`);
 console.log(formatTable(summarize(results)));
+const observabilityTable = formatObservability(results);
+if (observabilityTable !== '') console.log(`\n${observabilityTable}`);
 const soakTable = formatSoak(results);
 if (soakTable !== '') console.log(`\n${soakTable}`);
 console.log(`\nraw runs: ${outFile}`);

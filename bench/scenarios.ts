@@ -54,8 +54,8 @@ interface Window {
 }
 
 /** Request/reply under a closed loop: `connections` clients, each with `inFlight` commands outstanding. */
-export async function requestReply(system: System, settings: Settings, connections: number, inFlight: number): Promise<Metrics> {
-  const { server, port } = await startServer(system, settings);
+export async function requestReply(system: System, settings: Settings, connections: number, inFlight: number, serverArgs: string[] = []): Promise<Metrics> {
+  const { server, port } = await startServer(system, settings, serverArgs);
   const generator = await startGenerator();
   try {
     await generator.call('connect', { system, port, count: connections });

@@ -16,8 +16,9 @@ import { RoomActivity } from './room-stats/room-activity.js';
  * await app.listen(new WebSocketTransport({ server, path: '/ws', authenticate }));
  */
 export async function createDemoApp(options: DemoOptions = {}): Promise<Switchyard> {
-  const { logger, roomCapacity, cartStore, backplane, presence, roomStatsStore, statsIntervalMs } = resolveDemoOptions(options);
+  const { logger, roomCapacity, cartStore, backplane, presence, roomStatsStore, statsIntervalMs, telemetry } = resolveDemoOptions(options);
   const app = new Switchyard({
+    telemetry,
     ...(logger === undefined ? {} : { logger }),
     ...(backplane === undefined ? {} : { backplane }),
     ...(presence === undefined ? {} : { presence }),

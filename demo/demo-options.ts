@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Backplane, Presence } from '../src/index.js';
+import type { Backplane, Presence, Telemetry } from '../src/index.js';
 import type { CartStore } from './cart/cart-store.js';
 import { MemoryCartStore } from './cart/memory-cart-store.js';
 import { DEFAULT_ROOM_CAPACITY } from './room-capacity.js';
@@ -22,6 +22,8 @@ export interface DemoOptions {
   roomStatsStore?: RoomStatsStore;
   /** How often the rooms that changed have their statistics saved, in ms (and once more on shutdown). @default 5000 */
   statsIntervalMs?: number;
+  /** Metrics and tracing. @default none */
+  telemetry?: readonly Telemetry[];
 }
 
 /** The options once defaults are applied and checked. */
@@ -33,6 +35,7 @@ export interface ResolvedDemoOptions {
   readonly presence: Presence | undefined;
   readonly roomStatsStore: RoomStatsStore;
   readonly statsIntervalMs: number;
+  readonly telemetry: readonly Telemetry[];
 }
 
 const defaults = Object.freeze({ roomCapacity: DEFAULT_ROOM_CAPACITY, statsIntervalMs: 5000 });
@@ -56,5 +59,6 @@ export function resolveDemoOptions(options: DemoOptions = {}): ResolvedDemoOptio
     presence: options.presence,
     roomStatsStore: options.roomStatsStore ?? new MemoryRoomStatsStore(),
     statsIntervalMs,
+    telemetry: options.telemetry ?? [],
   });
 }

@@ -13,6 +13,8 @@ import { serveStatic } from './http/static-files.js';
 import { MemoryRoomStatsStore } from './room-stats/memory-room-stats-store.js';
 import { RedisRoomStatsStore } from './room-stats/redis-room-stats-store.js';
 import type { RoomStatsStore } from './room-stats/room-stats-store.js';
+import { metricsRoute } from './http/metrics-route.js';
+import { startDemoObservability } from './observability.js';
 
 /** Options of the demo server. */
 export interface DemoServerOptions {
@@ -32,6 +34,8 @@ export interface DemoServerOptions {
   statsIntervalMs?: number;
   /** The pino logger. @default pino at `LOG_LEVEL` or 'info' */
   logger?: Logger;
+  /** Export traces over OTLP/HTTP to this collector (`http://127.0.0.1:4318`). @default undefined (no tracing) */
+  otlpEndpoint?: string;
 }
 
 /** A running demo server. */
@@ -55,7 +59,8 @@ const clientDir = fileURLToPath(new URL('../src/client/', import.meta.url));
 
 /**
  * Starts the demo: one port, the page at `/`, the compiled client at
- * `/client/`, the bus at `/ws`, its AsyncAPI contract at `/asyncapi.json`.
+ * `/client/`, the bus at `/ws`, its AsyncAPI contract at `/asyncapi.json`,
+ * its metrics at `/metrics`.
  *
  * @example
  * const server = await startDemoServer({ port: 0 });
@@ -71,9 +76,11 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     options.redisUrl === undefined ? new MemoryRoomStatsStore() : new RedisRoomStatsStore({ url: options.redisUrl, ...(options.logger ? { logger: options.logger } : {}) });
   const scaleOut = scaleOutFromEnv({ REDIS_URL: options.redisUrl }, options.logger ? { logger: options.logger } : {});
   await scaleOut.ready();
-  const closeStores = (): Promise<unknown> => Promise.all([cartStore.close(), roomStatsStore.close(), scaleOut.close()]);
+  const observability = startDemoObservability(options.otlpEndpoint === undefined ? {} : { otlpEndpoint: options.otlpEndpoint });
+  const closeStores = (): Promise<unknown> => Promise.all([cartStore.close(), roomStatsStore.close(), scaleOut.close(), observability.close()]);
   // A start-up that fails (a handler module refused, say) must not leave Redis connections holding the process open.
   const app = await createDemoApp({
+    telemetry: observability.telemetry,
     cartStore,
     roomStatsStore,
     ...(options.statsIntervalMs === undefined ? {} : { statsIntervalMs: options.statsIntervalMs }),
@@ -90,8 +97,9 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     { prefix: '/client/', root: clientDir },
   ]);
   const asyncapi = asyncApiRoute(app, () => `${host}:${(server.address() as AddressInfo).port}`);
+  const metrics = metricsRoute(observability.registry);
   const server = createServer((request, response) => {
-    if (asyncapi(request, response)) return;
+    if (asyncapi(request, response) || metrics(request, response)) return;
     serve(request, response).catch((error: unknown) => {
       app.logger.error({ err: error }, 'static file failed');
       response.destroy();

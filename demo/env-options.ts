@@ -3,7 +3,8 @@ import type { DemoServerOptions } from './demo-server.js';
 
 /**
  * Reads the demo server's options from the environment: `PORT`, `HOST`,
- * `REDIS_URL`, `ROOM_CAPACITY`, and `LOG_LEVEL` (default `info`) for the logger.
+ * `REDIS_URL`, `ROOM_CAPACITY`, `OTEL_EXPORTER_OTLP_ENDPOINT` (traces over
+ * OTLP/HTTP), and `LOG_LEVEL` (default `info`) for the logger.
  * Unset variables keep the defaults; a
  * malformed number is an error, not a silent default.
  *
@@ -18,6 +19,7 @@ export function demoOptionsFromEnv(env: Readonly<Record<string, string | undefin
   if (capacity !== undefined) options.roomCapacity = capacity;
   if (env['HOST']) options.host = env['HOST'];
   if (env['REDIS_URL']) options.redisUrl = env['REDIS_URL'];
+  if (env['OTEL_EXPORTER_OTLP_ENDPOINT']) options.otlpEndpoint = env['OTEL_EXPORTER_OTLP_ENDPOINT'];
   // The library logs nothing unless given a logger; the demo is an application and gives it one.
   options.logger = pino({ level: env['LOG_LEVEL'] || 'info' });
   return options;

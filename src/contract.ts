@@ -11,6 +11,7 @@ export { typed } from './protocol/typed.js';
 export type { Typed } from './protocol/typed.js';
 export type { Identity } from './protocol/identity.js';
 export type { ErrorReply, EventFrame, Reply, ResultReply, ServerFrame, WireError } from './protocol/frames.js';
+export type { CommandMeta } from './protocol/command-meta.js';
 export { CloseCode, CommandError, ErrorCode, SwitchyardError } from './protocol/errors.js';
 export type { ErrorDetail } from './protocol/errors.js';
 export { SessionConnected, SessionDraining } from './protocol/session-events.js';

@@ -5,6 +5,7 @@ import type { Presence } from './events/presence.js';
 import type { Codec } from './protocol/codec.js';
 import { DEFAULT_MAX_SESSION_LIFETIME_MS } from './session/connection-hub.js';
 import type { HubOptions } from './session/hub-options.js';
+import type { Telemetry } from './observability/telemetry.js';
 
 /** Options of a {@link Switchyard} application. */
 export interface SwitchyardOptions {
@@ -35,6 +36,14 @@ export interface SwitchyardOptions {
    * @default 86400000 (24 h)
    */
   maxSessionLifetimeMs?: number | false;
+  /**
+   * Who watches the application: metrics (`PrometheusMetrics` from
+   * `switchyard/prometheus`), traces (`OpenTelemetryTracing` from
+   * `switchyard/opentelemetry`), or both in an array. Without it, nothing is
+   * measured and the hot path pays nothing for it.
+   * @default none
+   */
+  telemetry?: Telemetry | readonly Telemetry[];
 }
 
 /** The plain-value options once defaults are applied and checked; the rest are taken as given. */

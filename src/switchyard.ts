@@ -28,6 +28,8 @@ import type { AsyncApiOptions } from './protocol/asyncapi/asyncapi-options.js';
 import type { AsyncApiDocument } from './protocol/asyncapi/asyncapi-types.js';
 import { registerHandlerDirectory, type LoadedHandler } from './commands/handler-directory.js';
 import type { HandlerDirectoryOptions } from './commands/handler-files.js';
+import { combineTelemetry } from './observability/combine-telemetry.js';
+import type { Telemetry } from './observability/telemetry.js';
 
 /**
  * The composition root of a Switchyard application: one command bus, one
@@ -61,6 +63,8 @@ export class Switchyard {
   ]);
   readonly #bridge: Subscription;
   readonly #limits: ResolvedHubOptions;
+  readonly #telemetry: Telemetry;
+  readonly #detachTelemetry: (() => void) | undefined;
   #closing: Promise<boolean> | undefined;
 
   constructor(options: SwitchyardOptions = {}) {
@@ -74,11 +78,14 @@ export class Switchyard {
     this.#ownsBackplane = options.backplane === undefined;
     this.#backplane = options.backplane ?? new MemoryBackplane();
     this.#codec = options.codec ?? jsonCodec;
+    const telemetry = (this.#telemetry = combineTelemetry(options.telemetry));
+    // Before anything subscribes: a telemetry that refuses to attach leaves nothing running.
+    this.#detachTelemetry = telemetry.attach?.({ backplane: this.#backplane });
     this.container.registerInstance(EventPublisher, this.publisher);
     // Presence is abstract, which tsyringe's typings do not model; it is still a valid token.
     this.container.registerInstance(Presence as unknown as InjectionToken<Presence>, this.presence);
     this.container.registerInstance(Tokens.Logger, this.logger);
-    this.bus = new CommandBus({ container: this.container, publisher: this.publisher, logger: this.logger, timeoutMs });
+    this.bus = new CommandBus({ container: this.container, publisher: this.publisher, logger: this.logger, timeoutMs, telemetry });
     // Built-in, not registered: a handler the user registers for it, before or after listen(), takes its place.
     // Served only where the endpoint verifies tokens; elsewhere session.reauth is an unknown command, reported even without an id.
     this.bus.registerBuiltin(SessionReauth, sessionReauth, { servesSession: (session) => session.verifyToken !== undefined });
@@ -86,11 +93,16 @@ export class Switchyard {
     // A throw inside an RxJS subscriber is rethrown asynchronously and would crash the process.
     this.#bridge = this.publisher.events$.subscribe({
       next: (envelope) => {
+        // With tracing, the envelope sent is a copy carrying the publish's trace context.
+        const probe = telemetry.eventPublished(envelope);
+        let failure: unknown;
         try {
-          backplane.publish(envelope);
+          backplane.publish(probe === undefined ? envelope : probe.envelope);
         } catch (error) {
+          failure = error;
           this.#reportError(error);
         }
+        probe?.end(failure);
       },
     });
   }
@@ -181,8 +193,11 @@ export class Switchyard {
     if (this.#transports.includes(transport)) throw new SetupError(SetupErrorCode.ALREADY_STARTED, 'this transport is already serving the application');
     // Recorded before it starts, so that a close() during its start closes it as well.
     this.#transports.push(transport);
+    const name = transport.name ?? 'custom';
     try {
       await transport.start({
+        transport: name,
+        telemetry: this.#telemetry.forTransport(name),
         bus: this.bus,
         deliveries: this.#backplane.deliveries,
         presence: this.presence,
@@ -239,6 +254,7 @@ export class Switchyard {
     this.#bridge.unsubscribe();
     this.publisher.close();
     if (this.#ownsBackplane) await this.#backplane.close();
+    this.#detachTelemetry?.();
     this.#errors.complete();
     return finished.every(Boolean);
   }

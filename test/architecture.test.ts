@@ -5,14 +5,15 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 // The layers of src/, and what each may import (docs/architecture.md draws them).
-// Arrows go one way: transport -> session -> commands -> events -> protocol; client -> protocol.
+// Arrows go one way: transport -> session -> commands -> observability -> events -> protocol; client -> protocol.
 const mayImport: Readonly<Record<string, readonly string[]>> = {
   protocol: [],
   events: ['protocol'],
-  commands: ['events', 'protocol'],
+  observability: ['events', 'protocol'],
+  commands: ['observability', 'events', 'protocol'],
   auth: ['commands', 'events', 'protocol'],
-  session: ['commands', 'events', 'protocol'],
-  transport: ['session', 'auth', 'commands', 'events', 'protocol'],
+  session: ['commands', 'observability', 'events', 'protocol'],
+  transport: ['session', 'auth', 'commands', 'observability', 'events', 'protocol'],
   client: ['protocol'],
 };
 
@@ -66,7 +67,7 @@ test('no layer of src/ imports a layer above it, so no two folders import each o
 });
 
 test('code inside src/ never imports an entry point', () => {
-  const entries = new Set(['index.ts', 'contract.ts', 'redis.ts', 'testing.ts'].map((name) => join(srcDir, name)));
+  const entries = new Set(['index.ts', 'contract.ts', 'redis.ts', 'testing.ts', 'prometheus.ts', 'opentelemetry.ts'].map((name) => join(srcDir, name)));
   const violations = edges
     .filter(({ file, specifier }) => specifier.startsWith('.') && entries.has(resolve(dirname(file), specifier).replace(/\.js$/, '.ts')))
     .map(({ file, specifier }) => `${relative(srcDir, file)} imports ${specifier}`);
@@ -90,4 +91,18 @@ test('the root entry does not load ioredis, and only switchyard/redis does', () 
   assert.deepEqual([...new Set(loaders)], ['events/redis']);
   const index = readFileSync(join(srcDir, 'index.ts'), 'utf8');
   assert.doesNotMatch(index, /events\/redis\//);
+});
+
+test('prom-client is loaded only by switchyard/prometheus and @opentelemetry/api only by switchyard/opentelemetry, never by the root entry', () => {
+  const loadersOf = (name: string): string[] => [
+    ...new Set(edges.filter(({ specifier }) => specifier === name || specifier.startsWith(`${name}/`)).map(({ file }) => relative(srcDir, file).split(sep).slice(0, 2).join('/'))),
+  ];
+  assert.deepEqual(loadersOf('prom-client'), ['observability/prometheus']);
+  assert.deepEqual(loadersOf('@opentelemetry/api'), ['observability/opentelemetry']);
+  const index = readFileSync(join(srcDir, 'index.ts'), 'utf8');
+  assert.doesNotMatch(index, /observability\/(prometheus|opentelemetry)\//);
+  for (const entry of ['prometheus.ts', 'opentelemetry.ts']) {
+    const other = entry === 'prometheus.ts' ? 'opentelemetry' : 'prometheus';
+    assert.doesNotMatch(readFileSync(join(srcDir, entry), 'utf8'), new RegExp(`observability/${other}/`), `${entry} loads only its own package`);
+  }
 });

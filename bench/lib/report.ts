@@ -141,3 +141,35 @@ export function formatSoak(results: Results): string {
   }
   return lines.join('\n');
 }
+
+/** What telemetry may cost, as a ratio of server CPU per request to the same server with it off. */
+const observabilityTargets: Readonly<Record<string, number>> = { metrics: 1.05, both: 1.15 };
+
+/** The observability lines: each telemetry mode against the same server with telemetry off, as Markdown. */
+export function formatObservability(results: Results): string {
+  const modes = ['off', 'metrics', 'both'];
+  const medianOf = (mode: string, metric: string): number | undefined => {
+    const values = results.trials
+      .filter((trial) => trial.scenario === `observability-${mode}`)
+      .map((trial) => trial.metrics[metric])
+      .filter((value): value is number => typeof value === 'number');
+    return values.length === 0 ? undefined : median(values);
+  };
+  const base = medianOf('off', 'cpuPerRequestUs');
+  if (base === undefined) return '';
+  const lines = [
+    '| telemetry (request-reply 50 x 10, median) | server CPU per request (us) | / off | target | met | throughput (req/s) | p99 (us) |',
+    '| --- | ---: | ---: | ---: | --- | ---: | ---: |',
+  ];
+  const labels: Record<string, string> = { off: 'off', metrics: 'metrics on', both: 'metrics and tracing (no-op exporter)' };
+  for (const mode of modes) {
+    const cpu = medianOf(mode, 'cpuPerRequestUs');
+    if (cpu === undefined) continue;
+    const ratio = cpu / base;
+    const target = observabilityTargets[mode];
+    lines.push(
+      `| ${labels[mode]} | ${formatNumber(cpu)} | ${ratio.toFixed(3)}x | ${target === undefined ? '-' : `<= ${target.toFixed(2)}x`} | ${target === undefined ? '' : ratio <= target ? 'yes' : 'NO'} | ${formatNumber(medianOf(mode, 'throughput'))} | ${formatNumber(medianOf(mode, 'p99Us'))} |`,
+    );
+  }
+  return lines.join('\n');
+}

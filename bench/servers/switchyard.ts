@@ -5,8 +5,12 @@ import { z } from 'zod';
 import { Switchyard, WebSocketTransport, defineCommand, defineEvent, to, typed } from '../../src/index.js';
 import type { WebSocketTransportOptions } from '../../src/index.js';
 import { announce } from './server-kit.js';
+import { TELEMETRY_MODES, telemetryFor, type TelemetryMode } from './telemetry-mode.js';
 
-const { values } = parseArgs({ options: { 'heartbeat-ms': { type: 'string' } } });
+const { values } = parseArgs({ options: { 'heartbeat-ms': { type: 'string' }, telemetry: { type: 'string', default: 'off' } } });
+const mode = values.telemetry as TelemetryMode;
+if (!TELEMETRY_MODES.includes(mode)) throw new TypeError(`--telemetry must be one of ${TELEMETRY_MODES.join(', ')}`);
+const telemetry = telemetryFor(mode);
 
 const Echo = defineCommand('echo', { payload: z.object({ n: z.number(), text: z.string() }), result: typed<{ n: number; text: string }>() });
 const RoomJoin = defineCommand('room.join', { payload: z.object({ room: z.string() }), result: typed<{ room: string }>() });
@@ -22,6 +26,7 @@ const Tick = defineEvent('tick', typed<{ room: string; seq: number; text: string
 const outOfReach = { burst: 1_000_000, perSecond: 1_000_000 };
 const app = new Switchyard({
   logger: pino({ level: 'silent' }),
+  telemetry,
   limits: { rateLimit: outOfReach, publishRate: outOfReach, perAddress: { maxConnections: 1_000_000, connectRate: outOfReach, commandRate: outOfReach } },
 });
 app.register(Echo, (payload) => payload);

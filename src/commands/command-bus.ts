@@ -10,6 +10,8 @@ import type { Middleware, MiddlewareContext } from './middleware.js';
 import type { Reply } from '../protocol/frames.js';
 import type { InboundCommand } from './inbound-command.js';
 import type { Session } from './session.js';
+import { noTelemetry } from '../observability/no-telemetry.js';
+import type { CommandProbe, Telemetry } from '../observability/telemetry.js';
 import { isHandlerClass } from './is-handler-class.js';
 import { resolveHandler } from './resolve-handler.js';
 import { validatePayload } from './validate-payload.js';
@@ -21,6 +23,8 @@ export interface CommandBusDeps {
   readonly logger: Logger;
   /** Milliseconds a handler may run before the command fails with `TIMEOUT`. */
   readonly timeoutMs: number;
+  /** Told of every command's start and outcome (metrics, traces). @default noTelemetry */
+  readonly telemetry?: Telemetry;
 }
 
 interface Route {
@@ -53,9 +57,11 @@ export class CommandBus {
   // Looked up only when no user route matches, so a user's registration overrides a built-in.
   readonly #builtins = new Map<string, Builtin>();
   readonly #deps: CommandBusDeps;
+  readonly #telemetry: Telemetry;
 
   constructor(deps: CommandBusDeps) {
     this.#deps = deps;
+    this.#telemetry = deps.telemetry ?? noTelemetry;
   }
 
   /**
@@ -134,20 +140,33 @@ export class CommandBus {
    */
   async dispatch(inbound: InboundCommand): Promise<Reply | undefined> {
     const route = this.#routes.get(inbound.type) ?? this.#builtinRoute(inbound);
+    // Undefined unless metrics or tracing are on: then the rest of this path is what it is without them.
+    const probe = this.#telemetry.commandStarted(route === undefined ? undefined : inbound.type, inbound);
     if (route === undefined) {
+      probe?.end(ErrorCode.UNKNOWN_COMMAND, 0);
       return errorReply(inbound.id, new CommandError(ErrorCode.UNKNOWN_COMMAND, `unknown command type "${inbound.type}"`));
     }
-    const ctx = new Invocation(route.command, inbound, this.#deps.publisher, this.#deps.logger);
-    const started = this.#deps.logger.isLevelEnabled('debug') ? performance.now() : undefined;
+    const ctx = new Invocation(route.command, inbound, this.#deps.publisher, this.#deps.logger, probe);
+    const started = probe !== undefined || this.#deps.logger.isLevelEnabled('debug') ? performance.now() : undefined;
     try {
-      const outcome = this.#run(route, ctx);
+      const outcome = probe?.run === undefined ? this.#run(route, ctx) : this.#runIn(probe, route, ctx);
       // A handler that finished synchronously cannot outlive the timeout: only a pending one needs the timer.
       const result = isThenable(outcome) ? await this.#withTimeout(Promise.resolve(outcome), ctx) : outcome;
-      if (started !== undefined) this.#logOutcome(ctx, started, 'result');
+      if (started !== undefined) this.#settled(ctx, probe, started, 'result', undefined);
       return inbound.id === undefined ? undefined : { kind: 'result', id: inbound.id, payload: result };
     } catch (error) {
-      return this.#fail(ctx, error, started);
+      return this.#fail(ctx, error, probe, started);
     }
+  }
+
+  /** Runs the command inside the probe's context (its span active). */
+  #runIn(probe: CommandProbe, route: Route, ctx: Invocation): unknown {
+    return (probe.run as NonNullable<CommandProbe['run']>)(CommandBus.#runOn, this, route, ctx);
+  }
+
+  // Static, so that a probe can call it with the bus as an argument: passing a `this` would bind a function per command.
+  static #runOn(bus: CommandBus, route: Route, ctx: Invocation): unknown {
+    return bus.#run(route, ctx);
   }
 
   /** Without middleware, validates and runs the handler, synchronously as long as the schema and the handler are. */
@@ -208,23 +227,29 @@ export class CommandBus {
     });
   }
 
-  #fail(ctx: Invocation, error: unknown, started: number | undefined): Reply | undefined {
+  #fail(ctx: Invocation, error: unknown, probe: CommandProbe | undefined, started: number | undefined): Reply | undefined {
     const known = error instanceof CommandError;
     if (!known) {
       ctx.log.error({ err: error }, `command "${ctx.type}" failed`);
     } else if (error.code === ErrorCode.TIMEOUT) {
       ctx.log.warn(error.message);
     }
-    if (started !== undefined) this.#logOutcome(ctx, started, known ? error.code : ErrorCode.INTERNAL);
+    if (started !== undefined) this.#settled(ctx, probe, started, known ? error.code : ErrorCode.INTERNAL, known ? undefined : error);
     // Without an id, only errors that kept the command from its handler are owed.
     if (ctx.commandId === undefined && reachedHandler(ctx)) return undefined;
     const reported = known ? error : new CommandError(ErrorCode.INTERNAL, 'internal error');
     return errorReply(ctx.commandId, reported);
   }
 
-  #logOutcome(ctx: Invocation, started: number, outcome: string): void {
-    const durationMs = Math.round((performance.now() - started) * 1000) / 1000;
-    this.#deps.logger.debug({ type: ctx.type, commandId: ctx.commandId, connectionId: ctx.connectionId, durationMs, outcome }, 'command');
+  /** Tells telemetry the outcome, and writes the one debug line per command. */
+  #settled(ctx: Invocation, probe: CommandProbe | undefined, started: number, outcome: string, error: unknown): void {
+    const elapsed = performance.now() - started;
+    probe?.end(outcome, elapsed, error);
+    if (!this.#deps.logger.isLevelEnabled('debug')) return;
+    const durationMs = Math.round(elapsed * 1000) / 1000;
+    const line = { type: ctx.type, commandId: ctx.commandId, connectionId: ctx.connectionId, durationMs, outcome };
+    const fields = probe?.logFields;
+    this.#deps.logger.debug(fields === undefined ? line : { ...line, ...fields }, 'command');
   }
 
   #runnerFor<C extends AnyCommand>(command: C, handler: Handler<C>): Route['run'] {

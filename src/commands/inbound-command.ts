@@ -1,3 +1,4 @@
+import type { CommandMeta } from '../protocol/command-meta.js';
 import type { Session } from './session.js';
 
 /** A decoded command on its way to its handler. */
@@ -7,4 +8,8 @@ export interface InboundCommand {
   readonly id: string | undefined;
   readonly payload: unknown;
   readonly session: Session;
+  /** What the frame carried for operations (the client's trace context), if anything. */
+  readonly meta?: CommandMeta | undefined;
+  /** The name of the transport it came over (`websocket`, `memory`), for telemetry. */
+  readonly transport?: string | undefined;
 }

@@ -36,6 +36,7 @@ export class Invocation implements MiddlewareContext {
   #reachedHandler = false;
   #log: Logger | undefined;
   #abort: AbortController | undefined;
+  readonly #trace: { readonly logFields: Readonly<Record<string, string>> | undefined } | undefined;
 
   static {
     setPayload = (ctx, payload) => {
@@ -50,12 +51,14 @@ export class Invocation implements MiddlewareContext {
     };
   }
 
-  constructor(command: AnyCommand, inbound: InboundCommand, publisher: EventPublisher, log: Logger) {
+  /** The `logFields` of `trace` join the child logger's bindings: the trace and span ids when the command is traced. */
+  constructor(command: AnyCommand, inbound: InboundCommand, publisher: EventPublisher, log: Logger, trace?: { readonly logFields: Readonly<Record<string, string>> | undefined }) {
     this.#command = command;
     this.#payload = inbound.payload;
     this.#inbound = inbound;
     this.#publisher = publisher;
     this.#baseLog = log;
+    this.#trace = trace;
   }
 
   get command(): AnyCommand {
@@ -87,7 +90,10 @@ export class Invocation implements MiddlewareContext {
   }
 
   get log(): Logger {
-    return (this.#log ??= this.#baseLog.child({ connectionId: this.connectionId, commandId: this.commandId, type: this.type }));
+    if (this.#log !== undefined) return this.#log;
+    const bindings = { connectionId: this.connectionId, commandId: this.commandId, type: this.type };
+    const fields = this.#trace?.logFields;
+    return (this.#log = this.#baseLog.child(fields === undefined ? bindings : { ...bindings, ...fields }));
   }
 
   get signal(): AbortSignal {

@@ -19,4 +19,32 @@ export interface Backplane {
   readonly deliveries: Observable<EventEnvelope>;
   /** Stops carrying events and releases resources. Idempotent. */
   close(): Promise<void>;
+  /**
+   * `'up'` while events cross nodes, `'down'` while they cannot; emits the
+   * current state on subscribe, then each change. A backplane within one
+   * process, which is never down, leaves it out.
+   */
+  readonly status$?: Observable<'up' | 'down'>;
+  /** What crossed between nodes so far (a snapshot); a backplane within one process leaves it out. */
+  readonly stats?: BackplaneStats;
+}
+
+/**
+ * Counts of a backplane that spans nodes, since it started. Metrics read
+ * them when scraped, so counting costs the backplane an addition per message.
+ *
+ * @example
+ * const { sent, received } = backplane.stats ?? { sent: 0, received: 0 };
+ */
+export interface BackplaneStats {
+  /** Messages this node handed to the other nodes. */
+  readonly sent: number;
+  /** Messages from other nodes that passed every check and were delivered here. */
+  readonly received: number;
+  /** Events for other nodes dropped because the engine was unreachable. */
+  readonly lost?: number;
+  /** Messages dropped because they did not have the shape a node publishes. */
+  readonly malformed?: number;
+  /** Messages dropped because their signature was missing or wrong. */
+  readonly rejected?: number;
 }

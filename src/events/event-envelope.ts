@@ -7,4 +7,9 @@ export interface EventEnvelope {
   readonly audience: Audience;
   /** Set when the event may be dropped for a slow client; absent means durable. */
   readonly volatile?: boolean;
+  /**
+   * The publishing span, as a W3C `traceparent`, when the publishing node
+   * traces: a delivery on any node continues that trace. Absent otherwise.
+   */
+  readonly trace?: string;
 }

@@ -1,4 +1,5 @@
 import type { CommandError } from './errors.js';
+import type { CommandMeta } from './command-meta.js';
 import type { Reply } from './frames.js';
 
 /** A frame the codec understood as a command. */
@@ -7,6 +8,8 @@ export interface DecodedCommand {
   readonly type: string;
   readonly id: string | undefined;
   readonly payload: unknown;
+  /** What the frame carried for operations (trace context); absent when it carried none. */
+  readonly meta?: CommandMeta;
 }
 
 /** A frame the codec could not accept; `id` is set when one could still be read. */

@@ -16,6 +16,8 @@ import type { Socket } from './socket.js';
 import type { HubContext } from './hub-context.js';
 import type { ClientBudgets } from './client-budgets.js';
 import { RateGate } from './rate-gate.js';
+import { noTelemetry } from '../observability/no-telemetry.js';
+import type { TransportTelemetry } from '../observability/telemetry.js';
 
 const VOLATILE = Object.freeze({ volatile: true });
 
@@ -57,6 +59,8 @@ export class ConnectionHub implements ConnectionOwner {
   // Only connections whose identity expires have a timer; most have none, so it is not a field of each.
   readonly #expiries = new Map<Connection, NodeJS.Timeout>();
   readonly #maxLifetimeMs: number | false;
+  readonly #telemetry: TransportTelemetry;
+  readonly #transport: string | undefined;
   // A random node prefix keeps connection ids unique across nodes without coordination.
   readonly #prefix = randomBytes(4).toString('hex');
   #sequence = 0;
@@ -68,6 +72,8 @@ export class ConnectionHub implements ConnectionOwner {
     this.#limits = context.limits ?? resolveHubOptions();
     this.#maxLifetimeMs = context.maxSessionLifetimeMs ?? DEFAULT_MAX_SESSION_LIFETIME_MS;
     this.#gate = new RateGate(this.#limits);
+    this.#transport = context.transport;
+    this.#telemetry = context.telemetry ?? noTelemetry.forTransport(context.transport ?? 'custom');
     this.#subscription = context.deliveries.subscribe({ next: (envelope) => this.#deliver(envelope) });
   }
 
@@ -89,6 +95,7 @@ export class ConnectionHub implements ConnectionOwner {
     const id = `${this.#prefix}-${(++this.#sequence).toString(36)}`;
     const connection = new Connection(id, user, socket, this, verifyToken);
     this.registry.add(connection);
+    this.#telemetry.connectionOpened();
     this.#scheduleExpiry(connection);
     this.#context.presence.connected({ connectionId: id, userId: user?.id }).catch(this.#context.reportError);
     connection.send(this.#context.codec.encodeEvent(SessionConnected.type, { connectionId: id, user: user ?? null }));
@@ -118,7 +125,7 @@ export class ConnectionHub implements ConnectionOwner {
     connection.pending++;
     this.#inFlight.begin();
     // One continuation per command (no .finally): this is the hot path.
-    this.#context.bus.dispatch({ type: decoded.type, id: decoded.id, payload: decoded.payload, session: connection }).then(
+    this.#context.bus.dispatch({ type: decoded.type, id: decoded.id, payload: decoded.payload, session: connection, meta: decoded.meta, transport: this.#transport }).then(
       (reply) => {
         connection.pending--;
         try {
@@ -147,6 +154,7 @@ export class ConnectionHub implements ConnectionOwner {
   closed(connection: Connection): void {
     if (!connection.open) return;
     connection.markClosed();
+    this.#telemetry.connectionClosed();
     this.#cancelExpiry(connection);
     const rooms = this.registry.remove(connection);
     this.#context.presence.disconnected(connection.id).catch(this.#context.reportError);
@@ -264,7 +272,8 @@ export class ConnectionHub implements ConnectionOwner {
   }
 
   #refuse(connection: Connection, id: string | undefined, error: CommandError): void {
-    connection.log.debug({ code: error.code }, error.message);
+    this.#telemetry.frameRefused(error.code);
+    connection.log.debug({ code: error.code, commandId: id }, error.message);
     this.#reply(connection, { kind: 'error', id, error: toWire(error) });
   }
 
@@ -275,22 +284,26 @@ export class ConnectionHub implements ConnectionOwner {
       data = this.#context.codec.encodeReply(reply);
     } catch (error) {
       // A result that cannot be encoded (a BigInt, a cycle) is the handler's bug, not the client's.
-      connection.log.error({ err: error }, 'reply could not be encoded');
+      connection.log.error({ err: error, commandId: reply.id }, 'reply could not be encoded');
       data = this.#context.codec.encodeReply({ kind: 'error', id: reply.id, error: toWire(new CommandError(ErrorCode.INTERNAL, 'internal error')) });
     }
     if (data !== undefined) connection.send(data);
   }
 
   #deliver(envelope: EventEnvelope): void {
+    const probe = this.#telemetry.deliveryStarted(envelope);
     try {
       const exclude = envelope.audience.exclude;
       const options = envelope.volatile === true ? VOLATILE : undefined;
       let data: Buffer | undefined;
+      let recipients = 0;
       for (const connection of this.registry.resolve(envelope.audience)) {
         if (connection.id === exclude) continue;
         data ??= Buffer.from(this.#context.codec.encodeEvent(envelope.type, envelope.payload));
         connection.send(data, options);
+        recipients++;
       }
+      probe?.end(recipients);
     } catch (error) {
       this.#context.reportError(error);
     }

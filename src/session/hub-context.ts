@@ -6,6 +6,7 @@ import type { ClosedSession } from './closed-session.js';
 import type { Presence } from '../events/presence.js';
 import type { Codec } from '../protocol/codec.js';
 import type { ResolvedHubOptions } from './hub-options.js';
+import type { TransportTelemetry } from '../observability/telemetry.js';
 
 /** What a connection hub needs from the application: the bus, the event stream, presence, the codec, the limits. */
 export interface HubContext {
@@ -23,4 +24,8 @@ export interface HubContext {
   readonly limits?: ResolvedHubOptions;
   /** Longest an identity lasts after it was established, in ms, or `false` for no bound. @default DEFAULT_MAX_SESSION_LIFETIME_MS (24 h) */
   readonly maxSessionLifetimeMs?: number | false;
+  /** The transport's name, as telemetry labels it (`websocket`, `memory`). @default undefined */
+  readonly transport?: string;
+  /** Told of connections, refused frames, deliveries and backpressure. @default nothing is told */
+  readonly telemetry?: TransportTelemetry;
 }

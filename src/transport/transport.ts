@@ -23,6 +23,12 @@ export interface DrainOptions {
  * never know which one runs.
  */
 export interface Transport {
+  /**
+   * What telemetry calls it: the `transport` label of its metrics and
+   * spans. A fixed word per kind of transport (`websocket`, `memory`).
+   * @default 'custom'
+   */
+  readonly name?: string;
   /** Starts serving. Called once by `Switchyard.listen()`. */
   start(context: TransportContext): Promise<void>;
   /** Stops serving and closes every connection. Idempotent. */

@@ -1,3 +1,4 @@
+import { isNodeTraceparent } from '../../protocol/traceparent.js';
 import type { Audience } from '../audience.js';
 import type { EventEnvelope } from '../event-envelope.js';
 
@@ -22,13 +23,14 @@ export function readBackplaneMessage(value: unknown): BackplaneMessage | undefin
   if (!isRecord(value)) return undefined;
   const { n, e } = value;
   if (!isName(n) || !isRecord(e)) return undefined;
-  const { type, payload, audience, volatile } = e;
+  const { type, payload, audience, volatile, trace } = e;
   if (!isName(type)) return undefined;
   if (volatile !== undefined && typeof volatile !== 'boolean') return undefined;
+  if (trace !== undefined && !isNodeTraceparent(trace)) return undefined;
   const checked = readAudience(audience);
   if (checked === undefined) return undefined;
   const envelope: EventEnvelope = volatile === undefined ? { type, payload, audience: checked } : { type, payload, audience: checked, volatile };
-  return { n, e: envelope };
+  return { n, e: trace === undefined ? envelope : { ...envelope, trace } };
 }
 
 function readAudience(value: unknown): Audience | undefined {

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { BehaviorSubject, Subject, distinctUntilChanged, firstValueFrom, filter, type Observable } from 'rxjs';
 import { SetupError, SetupErrorCode } from '../../protocol/errors.js';
-import type { Backplane } from '../backplane.js';
+import type { Backplane, BackplaneStats } from '../backplane.js';
 import type { EventEnvelope } from '../event-envelope.js';
 import { readBackplaneMessage, type BackplaneMessage } from './backplane-message.js';
 import { IntervalLog } from './interval-log.js';
@@ -13,8 +13,10 @@ import { resolveRedisOptions, type RedisScaleOutOptions, type ResolvedRedisOptio
 /** How often, at most, dropped messages are logged (with their count). */
 const DROP_LOG_INTERVAL_MS = 10_000;
 
-/** What a {@link RedisBackplane} dropped from the channel since it started. */
-export interface RedisBackplaneStats {
+/** What a {@link RedisBackplane} carried, and dropped, since it started. */
+export interface RedisBackplaneStats extends BackplaneStats {
+  /** Events for other nodes dropped while Redis was unreachable, or whose publish Redis refused. */
+  readonly lost: number;
   /** Messages that were not a node's message: not JSON, or not the shape a node publishes. */
   readonly malformed: number;
   /** With a `signingKey`: messages without a signature, or whose signature did not match. */
@@ -54,6 +56,9 @@ export class RedisBackplane implements Backplane {
   readonly #signature: MessageSignature | undefined;
   readonly #malformedLog: IntervalLog;
   readonly #rejectedLog: IntervalLog;
+  #sent = 0;
+  #received = 0;
+  #lost = 0;
   #malformed = 0;
   #rejected = 0;
   #subscribed = false;
@@ -89,15 +94,16 @@ export class RedisBackplane implements Backplane {
   }
 
   /**
-   * Counts of what this node dropped from the channel (a snapshot). Non-zero
-   * means something other than a node of this application publishes under
-   * the key prefix: see "Security on a shared Redis" in docs/scaling.md.
+   * Counts of what this node sent, received and dropped (a snapshot).
+   * `malformed` or `rejected` above zero means something other than a node
+   * of this application publishes under the key prefix: see "Security on a
+   * shared Redis" in docs/scaling.md.
    *
    * @example
    * metrics.gauge('backplane_malformed', backplane.stats.malformed);
    */
   get stats(): RedisBackplaneStats {
-    return Object.freeze({ malformed: this.#malformed, rejected: this.#rejected });
+    return Object.freeze({ sent: this.#sent, received: this.#received, lost: this.#lost, malformed: this.#malformed, rejected: this.#rejected });
   }
 
   get deliveries(): Observable<EventEnvelope> {
@@ -114,6 +120,7 @@ export class RedisBackplane implements Backplane {
     if (this.#closing !== undefined) return;
     this.#deliveries.next(envelope);
     if (!this.#link.isUp) {
+      this.#lost += 1;
       this.#link.lost();
       return;
     }
@@ -125,7 +132,7 @@ export class RedisBackplane implements Backplane {
       return;
     }
     if (this.#signature !== undefined) message = this.#signature.sign(message);
-    this.#publisher.publish(this.#channel, message).catch(this.#onPublishFailed);
+    this.#publisher.publish(this.#channel, message).then(this.#onPublished, this.#onPublishFailed);
   }
 
   close(): Promise<void> {
@@ -172,7 +179,12 @@ export class RedisBackplane implements Backplane {
     this.#options.logger.debug({ err: error }, 'redis connection error');
   };
 
+  readonly #onPublished = (): void => {
+    this.#sent += 1;
+  };
+
   readonly #onPublishFailed = (): void => {
+    this.#lost += 1;
     this.#link.lost();
   };
 
@@ -199,6 +211,7 @@ export class RedisBackplane implements Backplane {
       return;
     }
     if (message.n === this.#options.nodeId) return;
+    this.#received += 1;
     this.#deliveries.next(message.e);
   };
 }

@@ -1,6 +1,7 @@
 import type { Reply } from '../../protocol/frames.js';
 import type { Codec, DecodedCommand, RejectedFrame } from '../../protocol/codec.js';
 import { parseJsonText, rejectFrame } from './parse-json-text.js';
+import { readMeta } from './read-meta.js';
 
 /**
  * Longest accepted correlation id, in characters.
@@ -12,7 +13,7 @@ export const MAX_ID_LENGTH = 128;
 
 /**
  * Wire protocol v1: one JSON object per text frame.
- * In: `{"type", "id"?, "payload"}`. Out: `result`, `error` and `event` frames.
+ * In: `{"type", "id"?, "payload", "meta"?}`. Out: `result`, `error` and `event` frames.
  *
  * @example
  * const app = new Switchyard({ codec: jsonCodec }); // the default
@@ -29,12 +30,15 @@ function decode(data: Buffer | string, isBinary: boolean): DecodedCommand | Reje
   if (!('value' in parsed)) return parsed;
   const frame = parsed.value;
   if (typeof frame !== 'object' || frame === null || Array.isArray(frame)) return rejectFrame(undefined, 'frame must be a JSON object');
-  const { type, id, payload } = frame as { type?: unknown; id?: unknown; payload?: unknown };
+  const { type, id, payload, meta } = frame as { type?: unknown; id?: unknown; payload?: unknown; meta?: unknown };
   if (id !== undefined && (typeof id !== 'string' || id.length > MAX_ID_LENGTH)) {
     return rejectFrame(undefined, `id must be a string of at most ${MAX_ID_LENGTH} characters`);
   }
   if (typeof type !== 'string' || type.length === 0) return rejectFrame(id, 'type must be a non-empty string');
-  return { ok: true, type, id, payload };
+  if (meta === undefined) return { ok: true, type, id, payload };
+  const checked = readMeta(meta);
+  if (typeof checked === 'string') return rejectFrame(id, checked);
+  return checked === undefined ? { ok: true, type, id, payload } : { ok: true, type, id, payload, meta: checked };
 }
 
 function encodeReply(reply: Reply): string {

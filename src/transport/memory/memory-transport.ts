@@ -28,6 +28,7 @@ export interface MemoryTransportOptions {
  * expect(await alice.request(Echo, 'hi')).toBe('hi');
  */
 export class MemoryTransport implements Transport {
+  readonly name = 'memory';
   readonly #verifyToken: TokenVerifier | undefined;
   #hub: ConnectionHub | undefined;
   #closed = false;

@@ -14,7 +14,8 @@ import { authenticateUpgrade } from './authenticate-upgrade.js';
 import { Heartbeat } from './heartbeat.js';
 import { createOwnServer, HandshakeGuard } from './own-server.js';
 import { normalizeOrigin, resolveWebSocketOptions, type WebSocketTransportOptions, type ResolvedWebSocketOptions } from './websocket-options.js';
-import { WsSocket } from './ws-socket.js';
+import { WsSocket, type SendPolicy } from './ws-socket.js';
+import { noTelemetry } from '../../observability/no-telemetry.js';
 
 
 /**
@@ -26,7 +27,9 @@ import { WsSocket } from './ws-socket.js';
  * await app.listen(transport);
  */
 export class WebSocketTransport implements Transport {
+  readonly name = 'websocket';
   readonly #options: ResolvedWebSocketOptions;
+  #sendPolicy: SendPolicy | undefined;
   // Handed to each connection, so session.reauth checks tokens as this endpoint does, and no other.
   readonly #verifyToken: TokenVerifier | undefined;
   #hub: ConnectionHub | undefined;
@@ -84,6 +87,8 @@ export class WebSocketTransport implements Transport {
   async #start(context: TransportContext): Promise<void> {
     this.#context = context;
     this.#hub = new ConnectionHub(context);
+    const { maxBufferedBytes, closeTimeoutMs } = this.#options;
+    this.#sendPolicy = { maxBufferedBytes, closeTimeoutMs, telemetry: context.telemetry ?? noTelemetry.forTransport(this.name) };
     this.#wss = new WebSocketServer({ noServer: true, clientTracking: false, maxPayload: this.#options.maxPayload, perMessageDeflate: false, handleProtocols: selectProtocol });
     if (this.#options.heartbeatIntervalMs > 0) this.#heartbeat = new Heartbeat(this.#sockets, this.#options.heartbeatIntervalMs);
     this.#ownsServer = this.#options.server === undefined;
@@ -240,11 +245,12 @@ export class WebSocketTransport implements Transport {
 
   #accept(ws: WebSocket, user: Identity | undefined, lease: ClientLease): void {
     const hub = this.#hub;
-    if (hub === undefined || this.#closing !== undefined) {
+    const policy = this.#sendPolicy;
+    if (hub === undefined || policy === undefined || this.#closing !== undefined) {
       lease.release();
       return void ws.terminate();
     }
-    const socket = new WsSocket(ws, this.#options, this.#sockets);
+    const socket = new WsSocket(ws, policy, this.#sockets);
     const connection = (socket.connection = hub.open(socket, user, this.#verifyToken));
     connection.lease = lease;
     this.#heartbeat?.watch(ws);

@@ -2,6 +2,7 @@ import type { WebSocket } from 'ws';
 import { CloseCode } from '../../protocol/errors.js';
 import type { Connection } from '../../session/connection.js';
 import type { SendOptions, Socket } from '../../session/socket.js';
+import type { TransportTelemetry } from '../../observability/telemetry.js';
 import { Admission, admit } from './backpressure.js';
 
 // ws sends a Buffer as a binary frame unless told otherwise; ours hold UTF-8 text.
@@ -34,6 +35,8 @@ function nextTurn(): void {
 export interface SendPolicy {
   readonly maxBufferedBytes: number;
   readonly closeTimeoutMs: number;
+  /** Counts what the policy drops and closes. */
+  readonly telemetry: TransportTelemetry;
 }
 
 /**
@@ -116,8 +119,9 @@ export class WsSocket implements Socket {
     const bytes = typeof data === 'string' && buffered + bound > this.#policy.maxBufferedBytes ? Buffer.byteLength(data) : bound;
     const admission = admit(buffered, bytes, options?.volatile === true, this.#policy.maxBufferedBytes);
     if (admission === Admission.SEND) return void this.ws.send(data, TEXT);
-    if (admission === Admission.DROP) return;
+    if (admission === Admission.DROP) return void this.#policy.telemetry.backpressureDropped();
     this.#overflowed = true;
+    this.#policy.telemetry.backpressureClosed();
     this.ws.close(CloseCode.TRY_AGAIN_LATER, 'slow consumer');
     // A peer that does not read will not read the close frame either: cut it once the grace period is over.
     setTimeout(terminate, this.#policy.closeTimeoutMs, this.ws).unref();
