@@ -6,7 +6,8 @@ import { test } from 'node:test';
 import { exportJWK, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
 import { pino } from 'pino';
 import { defineCommand, jwtAuthenticator, requires, Switchyard, typed, WebSocketTransport } from '../src/index.js';
-import { eventually, serve, TestClient, within } from './support/socket-harness.js';
+import { eventually, serve, within } from './support/socket-harness.js';
+import { WsTestClient } from './support/ws-test-client.js';
 
 const SECRET = 'a-test-secret-that-is-long-enough-for-hs256';
 const key = new TextEncoder().encode(SECRET);
@@ -35,19 +36,19 @@ test('HS256: the token is read from the Authorization header, a subprotocol or t
   const { app, url } = await serve({ transport: { authenticate: jwtAuthenticator({ secret: SECRET }) }, setup });
   try {
     const token = await hs256({ sub: 'alice', roles: ['admin'] });
-    const byHeader = await TestClient.connect(url, { headers: { authorization: `Bearer ${token}` } });
-    assert.equal(((await byHeader.request('whoami')).payload as { id: string }).id, 'alice');
-    const byProtocol = await TestClient.connect(url, { protocols: ['v1', `bearer.${token}`] });
+    const byHeader = await WsTestClient.connect(url, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(((await byHeader.exchange('whoami')).payload as { id: string }).id, 'alice');
+    const byProtocol = await WsTestClient.connect(url, { protocols: ['v1', `bearer.${token}`] });
     assert.equal(byProtocol.ws.protocol, 'v1', 'the token is not echoed back as the protocol');
-    assert.equal(((await byProtocol.request('whoami')).payload as { id: string }).id, 'alice');
-    const byQuery = await TestClient.connect(`${url}?access_token=${token}`);
-    assert.equal((await byQuery.request('admin.only')).payload, 'welcome');
+    assert.equal(((await byProtocol.exchange('whoami')).payload as { id: string }).id, 'alice');
+    const byQuery = await WsTestClient.connect(`${url}?access_token=${token}`);
+    assert.equal((await byQuery.exchange('admin.only')).payload, 'welcome');
 
-    assert.equal(await TestClient.refusal(url), 401, 'no token');
-    assert.equal(await TestClient.refusal(url, { headers: { authorization: `Bearer ${await hs256({ sub: 'mallory' }, new TextEncoder().encode('x'.repeat(40)))}` } }), 401, 'wrong key');
-    assert.equal(await TestClient.refusal(url, { headers: { authorization: `Bearer ${await hs256({ sub: 'alice', exp: nowSec() - 10 })}` } }), 401, 'expired');
+    assert.equal(await WsTestClient.refusal(url), 401, 'no token');
+    assert.equal(await WsTestClient.refusal(url, { headers: { authorization: `Bearer ${await hs256({ sub: 'mallory' }, new TextEncoder().encode('x'.repeat(40)))}` } }), 401, 'wrong key');
+    assert.equal(await WsTestClient.refusal(url, { headers: { authorization: `Bearer ${await hs256({ sub: 'alice', exp: nowSec() - 10 })}` } }), 401, 'expired');
     const unsigned = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{"sub":"root"}').toString('base64url')}.`;
-    assert.equal(await TestClient.refusal(url, { headers: { authorization: `Bearer ${unsigned}` } }), 401, 'alg none');
+    assert.equal(await WsTestClient.refusal(url, { headers: { authorization: `Bearer ${unsigned}` } }), 401, 'alg none');
     await Promise.all([byHeader.close(), byProtocol.close(), byQuery.close()]);
   } finally {
     await app.close();
@@ -65,10 +66,10 @@ test('RS256 against a JWKS served over HTTP', { timeout: 10_000 }, async () => {
   try {
     const sign = (privateKeyToUse: CryptoKey, issuer = 'https://auth.test'): Promise<string> =>
       new SignJWT({ sub: 'carol' }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setIssuer(issuer).setExpirationTime('5m').sign(privateKeyToUse);
-    const carol = await TestClient.connect(url, { headers: { authorization: `Bearer ${await sign(privateKey)}` } });
-    assert.equal(((await carol.request('whoami')).payload as { id: string }).id, 'carol');
-    assert.equal(await TestClient.refusal(url, { headers: { authorization: `Bearer ${await sign(other.privateKey)}` } }), 401, 'a key not in the set');
-    assert.equal(await TestClient.refusal(url, { headers: { authorization: `Bearer ${await sign(privateKey, 'https://evil.test')}` } }), 401, 'wrong issuer');
+    const carol = await WsTestClient.connect(url, { headers: { authorization: `Bearer ${await sign(privateKey)}` } });
+    assert.equal(((await carol.exchange('whoami')).payload as { id: string }).id, 'carol');
+    assert.equal(await WsTestClient.refusal(url, { headers: { authorization: `Bearer ${await sign(other.privateKey)}` } }), 401, 'a key not in the set');
+    assert.equal(await WsTestClient.refusal(url, { headers: { authorization: `Bearer ${await sign(privateKey, 'https://evil.test')}` } }), 401, 'wrong issuer');
     await carol.close();
   } finally {
     await app.close();
@@ -80,7 +81,7 @@ test('a token that expires on a live socket closes it with 4001 unless refreshed
   const { app, transport, url } = await serve({ transport: { authenticate: jwtAuthenticator({ secret: SECRET }) }, setup });
   try {
     const exp = nowSec() + 1;
-    const client = await TestClient.connect(url, { headers: { authorization: `Bearer ${await hs256({ sub: 'dave', exp })}` } });
+    const client = await WsTestClient.connect(url, { headers: { authorization: `Bearer ${await hs256({ sub: 'dave', exp })}` } });
     const { code, reason } = await within(client.closed, 3000, 'the expiry close');
     assert.equal(code, 4001);
     assert.equal(reason, 'session expired');
@@ -95,20 +96,20 @@ test('session.reauth refreshes the token in place: the socket outlives the old e
   const { app, url } = await serve({ transport: { authenticate: jwtAuthenticator({ secret: SECRET }) }, setup });
   try {
     const exp = nowSec() + 1;
-    const client = await TestClient.connect(url, { headers: { authorization: `Bearer ${await hs256({ sub: 'erin', exp })}` } });
-    assert.equal((await client.request('admin.only')).error?.code, 'FORBIDDEN');
+    const client = await WsTestClient.connect(url, { headers: { authorization: `Bearer ${await hs256({ sub: 'erin', exp })}` } });
+    assert.equal((await client.exchange('admin.only')).error?.code, 'FORBIDDEN');
 
-    assert.equal((await client.request('session.reauth', { token: 'not-a-jwt' })).error?.code, 'UNAUTHORIZED');
-    const someoneElse = await client.request('session.reauth', { token: await hs256({ sub: 'frank' }) });
+    assert.equal((await client.exchange('session.reauth', { token: 'not-a-jwt' })).error?.code, 'UNAUTHORIZED');
+    const someoneElse = await client.exchange('session.reauth', { token: await hs256({ sub: 'frank' }) });
     assert.equal(someoneElse.error?.code, 'FORBIDDEN', 'a reauth cannot switch users');
 
     const freshExp = nowSec() + 3;
     const fresh = await hs256({ sub: 'erin', roles: ['admin'], exp: freshExp });
-    const refreshed = await client.request('session.reauth', { token: fresh });
+    const refreshed = await client.exchange('session.reauth', { token: fresh });
     assert.equal(refreshed.kind, 'result');
     assert.equal((refreshed.payload as { expiresAt: number }).expiresAt, freshExp);
-    assert.equal((await client.request('admin.only')).payload, 'welcome', 'the next command sees the new roles');
-    assert.equal(((await client.request('whoami')).payload as { id: string }).id, 'erin');
+    assert.equal((await client.exchange('admin.only')).payload, 'welcome', 'the next command sees the new roles');
+    assert.equal(((await client.exchange('whoami')).payload as { id: string }).id, 'erin');
 
     // The socket outlives the first token's expiry and closes at the fresh one's.
     const { code } = await within(client.closed, 6000, 'the close at the fresh token expiry');
@@ -128,16 +129,16 @@ test('requires(): anonymous gets UNAUTHORIZED, the wrong identity FORBIDDEN, a p
     },
   });
   try {
-    const anonymous = await TestClient.connect(url);
-    assert.equal((await anonymous.request('admin.only')).error?.code, 'UNAUTHORIZED');
-    const staff = await TestClient.connect(url, { headers: { authorization: `Bearer ${await hs256({ sub: 'staff-1' })}` } });
-    const guest = await TestClient.connect(url, { headers: { authorization: `Bearer ${await hs256({ sub: 'guest-1' })}` } });
-    assert.equal((await staff.request('whoami')).kind, 'result');
-    assert.equal((await guest.request('whoami')).error?.code, 'FORBIDDEN');
+    const anonymous = await WsTestClient.connect(url);
+    assert.equal((await anonymous.exchange('admin.only')).error?.code, 'UNAUTHORIZED');
+    const staff = await WsTestClient.connect(url, { headers: { authorization: `Bearer ${await hs256({ sub: 'staff-1' })}` } });
+    const guest = await WsTestClient.connect(url, { headers: { authorization: `Bearer ${await hs256({ sub: 'guest-1' })}` } });
+    assert.equal((await staff.exchange('whoami')).kind, 'result');
+    assert.equal((await guest.exchange('whoami')).error?.code, 'FORBIDDEN');
     // An anonymous socket can sign in in band, and is then indexed as that user.
-    const signIn = await anonymous.request('session.reauth', { token: await hs256({ sub: 'staff-2' }) });
+    const signIn = await anonymous.exchange('session.reauth', { token: await hs256({ sub: 'staff-2' }) });
     assert.equal(signIn.kind, 'result');
-    assert.equal((await anonymous.request('whoami')).kind, 'result');
+    assert.equal((await anonymous.exchange('whoami')).kind, 'result');
     assert.equal((await app.presence.sessions('staff-2')).length, 1);
     await Promise.all([anonymous.close(), staff.close(), guest.close()]);
   } finally {
@@ -148,8 +149,8 @@ test('requires(): anonymous gets UNAUTHORIZED, the wrong identity FORBIDDEN, a p
 test('an unexpected failure reaches the client as INTERNAL with no stack, path or user data', { timeout: 10_000 }, async () => {
   const { app, url } = await serve({ setup });
   try {
-    const client = await TestClient.connect(url);
-    const reply = await client.request('boom');
+    const client = await WsTestClient.connect(url);
+    const reply = await client.exchange('boom');
     assert.deepEqual(reply.error, { code: 'INTERNAL', message: 'internal error', details: [] });
     const raw = JSON.stringify(client.frames);
     for (const leak of ['/srv', 'bob@', 'at ', '.js:']) assert.ok(!raw.includes(leak), `"${leak}" leaked`);
@@ -203,7 +204,7 @@ test('a token subprotocol is never selected: offered alone, the upgrade answers 
     assert.equal(alone.headers['sec-websocket-protocol'], undefined, 'no subprotocol, so the token is not echoed');
     const paired = await rawUpgrade(url, { 'sec-websocket-protocol': `bearer.${token}, switchyard.v1` });
     assert.equal(paired.headers['sec-websocket-protocol'], 'switchyard.v1');
-    const typed = await TestClient.connect(url, { protocols: ['switchyard.v1', `bearer.${token}`] });
+    const typed = await WsTestClient.connect(url, { protocols: ['switchyard.v1', `bearer.${token}`] });
     assert.equal(typed.ws.protocol, 'switchyard.v1');
     await typed.close();
   } finally {
@@ -217,12 +218,12 @@ test('the client and ctx.user see only id, roles and exp by default, whatever el
   try {
     const exp = nowSec() + 600;
     const claims = { sub: 'grace', roles: ['admin'], email: 'grace@example.com', riskScore: 0.93, exp };
-    const client = await TestClient.connect(url, { headers: { authorization: `Bearer ${await hs256(claims)}` } });
+    const client = await WsTestClient.connect(url, { headers: { authorization: `Bearer ${await hs256(claims)}` } });
     const expected = { id: 'grace', roles: ['admin'], exp };
     const hello = client.frames.find((frame) => frame.type === 'session.connected');
     assert.deepEqual((hello?.payload as { user: unknown }).user, expected, 'session.connected');
-    assert.deepEqual((await client.request('whoami')).payload, expected, 'ctx.user');
-    const refreshed = await client.request('session.reauth', { token: await hs256({ ...claims, exp: exp + 60 }) });
+    assert.deepEqual((await client.exchange('whoami')).payload, expected, 'ctx.user');
+    const refreshed = await client.exchange('session.reauth', { token: await hs256({ ...claims, exp: exp + 60 }) });
     assert.deepEqual(refreshed.payload, { user: { ...expected, exp: exp + 60 }, expiresAt: exp + 60 }, 'the reauth result');
     assert.ok(!JSON.stringify(client.frames).includes('grace@example.com'));
     await client.close();
@@ -236,8 +237,8 @@ test('toIdentity chooses what the client and handlers see', { timeout: 10_000 },
   const { app, url } = await serve({ transport: { authenticate }, setup });
   try {
     const exp = nowSec() + 600;
-    const client = await TestClient.connect(url, { headers: { authorization: `Bearer ${await hs256({ sub: 'heidi', name: 'Heidi', email: 'h@example.com', exp })}` } });
-    assert.deepEqual((await client.request('whoami')).payload, { id: 'heidi', name: 'Heidi', exp });
+    const client = await WsTestClient.connect(url, { headers: { authorization: `Bearer ${await hs256({ sub: 'heidi', name: 'Heidi', email: 'h@example.com', exp })}` } });
+    assert.deepEqual((await client.exchange('whoami')).payload, { id: 'heidi', name: 'Heidi', exp });
     await client.close();
   } finally {
     await app.close();
@@ -249,17 +250,17 @@ test('a token without exp is refused unless requireExpiry is false', { timeout: 
   const noExpiry = await new SignJWT({ sub: 'ivan' }).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().sign(key);
   const strict = await serve({ transport: { authenticate: jwtAuthenticator({ secret: SECRET, optional: true }) }, setup });
   try {
-    assert.equal(await TestClient.refusal(strict.url, { headers: { authorization: `Bearer ${noExpiry}` } }), 401);
-    const anonymous = await TestClient.connect(strict.url);
-    assert.equal((await anonymous.request('session.reauth', { token: noExpiry })).error?.code, 'UNAUTHORIZED', 'nor can a reauth bring one');
+    assert.equal(await WsTestClient.refusal(strict.url, { headers: { authorization: `Bearer ${noExpiry}` } }), 401);
+    const anonymous = await WsTestClient.connect(strict.url);
+    assert.equal((await anonymous.exchange('session.reauth', { token: noExpiry })).error?.code, 'UNAUTHORIZED', 'nor can a reauth bring one');
     await anonymous.close();
   } finally {
     await strict.app.close();
   }
   const lenient = await serve({ transport: { authenticate: jwtAuthenticator({ secret: SECRET, requireExpiry: false }) }, setup });
   try {
-    const client = await TestClient.connect(lenient.url, { headers: { authorization: `Bearer ${noExpiry}` } });
-    assert.deepEqual((await client.request('whoami')).payload, { id: 'ivan', roles: [] });
+    const client = await WsTestClient.connect(lenient.url, { headers: { authorization: `Bearer ${noExpiry}` } });
+    assert.deepEqual((await client.exchange('whoami')).payload, { id: 'ivan', roles: [] });
     await client.close();
   } finally {
     await lenient.app.close();

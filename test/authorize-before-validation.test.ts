@@ -12,7 +12,8 @@ import { SignJWT } from 'jose';
 import { z } from 'zod';
 import { CommandError, ErrorCode, Switchyard, defineCommand, jwtAuthenticator, requires, typed, type Identity } from '../src/index.js';
 import { MemoryTransport } from '../src/testing.js';
-import { serve, TestClient, within } from './support/socket-harness.js';
+import { serve, within } from './support/socket-harness.js';
+import { WsTestClient } from './support/ws-test-client.js';
 import { testLogger } from './support/harness.js';
 
 const SECRET = 'a-test-secret-that-is-long-enough-for-hs256';
@@ -126,14 +127,14 @@ describe('authorization before validation, over a real socket', () => {
     });
     assert.ok(guarded !== undefined);
     const { kick, wipe } = guarded;
-    const anonymous = await TestClient.connect(url);
-    const member = await TestClient.connect(url, { headers: { authorization: `Bearer ${await token('ada', ['member'])}` } });
+    const anonymous = await WsTestClient.connect(url);
+    const member = await WsTestClient.connect(url, { headers: { authorization: `Bearer ${await token('ada', ['member'])}` } });
     try {
       const bad = { target: 7, reason: 'boredom' };
       const frames = [
-        [await anonymous.request('room.kick', bad), ErrorCode.UNAUTHORIZED],
-        [await member.request('room.kick', bad), ErrorCode.FORBIDDEN],
-        [await anonymous.request('cart.wipe', { owner: 42 }), ErrorCode.UNAUTHORIZED],
+        [await anonymous.exchange('room.kick', bad), ErrorCode.UNAUTHORIZED],
+        [await member.exchange('room.kick', bad), ErrorCode.FORBIDDEN],
+        [await anonymous.exchange('cart.wipe', { owner: 42 }), ErrorCode.UNAUTHORIZED],
       ] as const;
       for (const [frame, code] of frames) {
         assert.equal(frame.kind, 'error');

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { defineEvent, to, typed } from '../src/index.js';
 import { settledMemory } from './support/gc.js';
-import { eventually, serve, TestClient, within } from './support/socket-harness.js';
+import { eventually, serve, within } from './support/socket-harness.js';
+import { WsTestClient } from './support/ws-test-client.js';
 
 const Tick = defineEvent('feed.tick', typed<{ n: number; blob: string }>());
 const blob = 'x'.repeat(8 * 1024);
@@ -12,8 +13,8 @@ const EVENTS = 3000; // 24 MB per phase, far more than loopback's kernel buffers
 test('a client that stops reading cannot grow server memory; volatile events are dropped, then it is closed with 1013', { timeout: 60_000 }, async (t) => {
   const { app, transport, url } = await serve({ transport: { maxBufferedBytes: MAX_BUFFERED, closeTimeoutMs: 10_000, heartbeatIntervalMs: 0 } });
   try {
-    const slow = await TestClient.connect(url);
-    const fast = await TestClient.connect(url);
+    const slow = await WsTestClient.connect(url);
+    const fast = await WsTestClient.connect(url);
     slow.record = false;
     fast.record = false;
     const base = fast.received;

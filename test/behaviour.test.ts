@@ -7,8 +7,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { CommandError, ErrorCode, MAX_ID_LENGTH, type Middleware, type ServerFrame } from '../src/index.js';
 import { Add, Boom, Delay, Echo, Join, Refuse, SECRET, Shout, Shouted, Slow, registerFixtures } from './support/fixtures.js';
-import { memoryHarness, waitUntil, websocketHarness, type Running, type TestClient } from './support/harness.js';
-import { serve, TestClient as SocketClient } from './support/socket-harness.js';
+import { memoryHarness, websocketHarness, type Running, type TestClient } from './support/harness.js';
+import { eventually, serve } from './support/socket-harness.js';
+import { WsTestClient } from './support/ws-test-client.js';
 
 const isError = (frame: ServerFrame): frame is Extract<ServerFrame, { kind: 'error' }> => frame.kind === 'error';
 
@@ -89,7 +90,7 @@ for (const harness of [websocketHarness, memoryHarness]) {
       it('reports no handler failure for a fire-and-forget command', async () => {
         const client = await server.connect();
         client.send(Boom, {});
-        await waitUntil(() => failures.includes(`${client.connectionId} ${Boom.type}`));
+        await eventually(() => failures.includes(`${client.connectionId} ${Boom.type}`), 2000, 'the failure to be reported');
         await settled(client);
         assert.deepEqual(client.frames.filter(isError), [], 'the handler failed, and the client heard nothing of it');
       });
@@ -241,7 +242,7 @@ for (const harness of [websocketHarness, memoryHarness]) {
         await leaving.request(Join, { room: 'cleanup' });
         await staying.request(Join, { room: 'cleanup' });
         leaving.close();
-        await waitUntil(async () => (await server.app.presence.members('cleanup')).length === 1);
+        await eventually(async () => (await server.app.presence.members('cleanup')).length === 1, 2000, 'one member left in presence');
         assert.deepEqual((await server.app.presence.members('cleanup')).map((member) => member.connectionId), [staying.connectionId]);
         assert.deepEqual(await server.app.presence.sessions('lin'), []);
         await staying.request(Shout, { text: 'anyone?', audience: 'room', id: 'cleanup' });
@@ -295,19 +296,19 @@ describe('WebSocket transport: what a closed connection leaves behind', () => {
       setup: (app) => registerFixtures(app),
     });
     try {
-      const leaving = await SocketClient.connect(url, { headers: { 'x-user': 'lin' } });
-      const staying = await SocketClient.connect(url, { headers: { 'x-user': 'max' } });
+      const leaving = await WsTestClient.connect(url, { headers: { 'x-user': 'lin' } });
+      const staying = await WsTestClient.connect(url, { headers: { 'x-user': 'max' } });
       for (const [client, room] of [[leaving, 'cleanup'], [staying, 'cleanup'], [leaving, 'lin-only']] as const) {
-        assert.equal((await client.request(Join.type, { room })).kind, 'result');
+        assert.equal((await client.exchange(Join.type, { room })).kind, 'result');
       }
       assert.deepEqual(transport.stats, { connections: 2, users: 2, rooms: 2 });
       await leaving.close();
-      await waitUntil(() => transport.stats.connections === 1);
+      await eventually(() => transport.stats.connections === 1, 2000, 'one connection left');
       assert.deepEqual(transport.stats, { connections: 1, users: 1, rooms: 1 }, 'lin has left the user index, and lin-only is gone');
       assert.deepEqual(await app.presence.sessions('lin'), []);
       assert.deepEqual(await app.presence.members('lin-only'), []);
       await staying.close();
-      await waitUntil(() => transport.stats.connections === 0);
+      await eventually(() => transport.stats.connections === 0, 2000, 'no connection left');
       assert.deepEqual(transport.stats, { connections: 0, users: 0, rooms: 0 });
     } finally {
       await app.close();

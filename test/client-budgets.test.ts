@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import WebSocket from 'ws';
 import { defineCommand, defineEvent, to, typed } from '../src/index.js';
 import { addressKey } from '../src/session/client-budgets.js';
-import { eventually, serve, TestClient, within } from './support/socket-harness.js';
+import { eventually, serve, within } from './support/socket-harness.js';
+import { WsTestClient } from './support/ws-test-client.js';
 
 const Echo = defineCommand('echo', { payload: typed<unknown>(), result: typed<unknown>() });
 const JoinMany = defineCommand('rooms.join', { payload: typed<{ rooms: string[] }>() });
@@ -58,7 +59,7 @@ function opened(url: string): Promise<WebSocket | undefined> {
 test('perAddress.maxConnections refuses one connection too many from an address with HTTP 429, and a closed one frees its place', { timeout: 10_000 }, async () => {
   const { app, url } = await serve({ app: { limits: { perAddress: { maxConnections: 3, connectRate: false } } } });
   try {
-    const clients = await Promise.all([1, 2, 3].map(() => TestClient.connect(url)));
+    const clients = await Promise.all([1, 2, 3].map(() => WsTestClient.connect(url)));
     assert.equal((await refused(url)).status, 429);
     await clients[0]?.close();
     // The lease goes back when the TCP connection closes, a moment after the client sees its close.
@@ -74,7 +75,7 @@ test('perAddress.maxConnections refuses one connection too many from an address 
 test('perAddress.connectRate refuses a burst of new connections with HTTP 429 and Retry-After', { timeout: 10_000 }, async () => {
   const { app, url } = await serve({ app: { limits: { perAddress: { connectRate: { burst: 3, perSecond: 0.2 } } } } });
   try {
-    for (let n = 0; n < 3; n++) await (await TestClient.connect(url)).close();
+    for (let n = 0; n < 3; n++) await (await WsTestClient.connect(url)).close();
     const refusal = await refused(url);
     assert.equal(refusal.status, 429);
     assert.ok(Number(refusal.retryAfter) >= 1 && Number(refusal.retryAfter) <= 5, `Retry-After ${refusal.retryAfter} says when the next token comes`);
@@ -90,18 +91,18 @@ test('perUser budgets: one user may hold perUser.maxConnections connections and 
     setup: (app) => app.register(Echo, (payload) => payload),
   });
   try {
-    const ann = [await TestClient.connect(url, { headers: { 'x-user': 'ann' } }), await TestClient.connect(url, { headers: { 'x-user': 'ann' } })];
+    const ann = [await WsTestClient.connect(url, { headers: { 'x-user': 'ann' } }), await WsTestClient.connect(url, { headers: { 'x-user': 'ann' } })];
     assert.equal((await refused(url, { 'x-user': 'ann' })).status, 429);
-    const bob = await TestClient.connect(url, { headers: { 'x-user': 'bob' } });
+    const bob = await WsTestClient.connect(url, { headers: { 'x-user': 'bob' } });
     const replies = [];
-    for (let n = 0; n < 3; n++) for (const client of ann) replies.push(await client.request('echo', n));
+    for (let n = 0; n < 3; n++) for (const client of ann) replies.push(await client.exchange('echo', n));
     assert.equal(replies.filter((reply) => reply.kind === 'result').length, 5, 'five commands between her two connections');
     const refusal = replies.find((reply) => reply.kind === 'error');
     assert.equal(refusal?.error?.code, 'RATE_LIMITED');
     assert.match(refusal?.error?.message ?? '', /user/);
-    assert.equal((await bob.request('echo', 'bob')).payload, 'bob', 'another user has a budget of his own');
-    const anonymous = await TestClient.connect(url);
-    assert.equal((await anonymous.request('echo', 'anon')).payload, 'anon');
+    assert.equal((await bob.exchange('echo', 'bob')).payload, 'bob', 'another user has a budget of his own');
+    const anonymous = await WsTestClient.connect(url);
+    assert.equal((await anonymous.exchange('echo', 'anon')).payload, 'anon');
     await Promise.all([...ann, bob, anonymous].map((client) => client.close()));
   } finally {
     await app.close();
@@ -114,9 +115,9 @@ test('perAddress.commandRate is shared by every connection of an address', { tim
     setup: (app) => app.register(Echo, (payload) => payload),
   });
   try {
-    const one = await TestClient.connect(url);
-    const two = await TestClient.connect(url);
-    const replies = [await one.request('echo', 1), await two.request('echo', 2), await one.request('echo', 3), await two.request('echo', 4), await one.request('echo', 5)];
+    const one = await WsTestClient.connect(url);
+    const two = await WsTestClient.connect(url);
+    const replies = [await one.exchange('echo', 1), await two.exchange('echo', 2), await one.exchange('echo', 3), await two.exchange('echo', 4), await one.exchange('echo', 5)];
     assert.deepEqual(
       replies.map((reply) => reply.error?.code ?? reply.kind),
       ['result', 'result', 'result', 'result', 'RATE_LIMITED'],
@@ -146,8 +147,8 @@ test('a join-many-rooms-then-close loop is bounded by the address connect rate, 
     },
   });
   try {
-    const observer = await TestClient.connect(url);
-    await observer.request('rooms.join', { rooms });
+    const observer = await WsTestClient.connect(url);
+    await observer.exchange('rooms.join', { rooms });
     observer.record = false;
     const before = observer.received;
     const started = performance.now();
@@ -188,14 +189,14 @@ test('publishRate bounds the events one connection\'s commands publish through c
       }),
   });
   try {
-    const loud = await TestClient.connect(url);
-    assert.equal((await loud.request('shout', { times: 10 })).kind, 'result');
-    assert.equal((await loud.request('shout', { times: 10 })).kind, 'result');
-    const third = await loud.request('shout', { times: 10 });
+    const loud = await WsTestClient.connect(url);
+    assert.equal((await loud.exchange('shout', { times: 10 })).kind, 'result');
+    assert.equal((await loud.exchange('shout', { times: 10 })).kind, 'result');
+    const third = await loud.exchange('shout', { times: 10 });
     assert.equal(third.error?.code, 'RATE_LIMITED');
     await eventually(() => loud.frames.filter((frame) => frame.type === 'shouted').length === 25, 2000, 'the 25 events within the budget');
-    const other = await TestClient.connect(url);
-    assert.equal((await other.request('shout', { times: 3 })).kind, 'result', 'the budget is per connection');
+    const other = await WsTestClient.connect(url);
+    assert.equal((await other.exchange('shout', { times: 3 })).kind, 'result', 'the budget is per connection');
     await Promise.all([loud.close(), other.close()]);
   } finally {
     await app.close();

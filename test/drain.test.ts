@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { defineCommand, typed } from '../src/index.js';
-import { eventually, serve, TestClient, within, type Frame } from './support/socket-harness.js';
+import { eventually, serve, within } from './support/socket-harness.js';
+import { WsTestClient, type Frame } from './support/ws-test-client.js';
 
 const Work = defineCommand('work', { payload: typed<number>(), result: typed<number>() });
 const N = 60;
@@ -18,17 +19,17 @@ test('drain: clients hear session.draining, every in-flight command replies, the
         return n * 2;
       }),
   });
-  const clients = await Promise.all(Array.from({ length: 3 }, () => TestClient.connect(url)));
+  const clients = await Promise.all(Array.from({ length: 3 }, () => WsTestClient.connect(url)));
   const replies: Promise<Frame>[] = [];
-  for (let n = 0; n < N; n++) replies.push(clients[n % clients.length]!.request('work', n, 15_000));
+  for (let n = 0; n < N; n++) replies.push(clients[n % clients.length]!.exchange('work', n, 15_000));
   await eventually(() => running === N, 5000, 'every command to be running');
 
   const closing = app.drain({ deadlineMs: 10_000 });
   for (const client of clients) await client.waitFor((frame) => frame.type === 'session.draining', 'session.draining');
   const draining = clients[0]!.frames.find((frame) => frame.type === 'session.draining');
   assert.ok(typeof (draining?.payload as { retryAfterMs?: unknown }).retryAfterMs === 'number');
-  assert.equal(await TestClient.refusal(url), 503, 'no new connections while draining');
-  const late = await clients[0]!.request('work', -1);
+  assert.equal(await WsTestClient.refusal(url), 503, 'no new connections while draining');
+  const late = await clients[0]!.exchange('work', -1);
   assert.equal(late.error?.code, 'UNAVAILABLE', 'a command sent after the drain began is refused, not lost');
 
   release();
@@ -56,7 +57,7 @@ test('drain: the deadline bounds how long a stuck command can hold the shutdown'
         return new Promise<number>(() => {});
       }),
   });
-  const client = await TestClient.connect(url);
+  const client = await WsTestClient.connect(url);
   client.ws.send(JSON.stringify({ type: 'work', id: 'stuck', payload: 1 }));
   await eventually(() => started === 1, 2000, 'the command to start');
   const began = Date.now();

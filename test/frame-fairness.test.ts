@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
 import { test } from 'node:test';
 import { defineCommand, jsonCodec, typed, type Codec } from '../src/index.js';
-import { serve, TestClient, within } from './support/socket-harness.js';
+import { serve, within } from './support/socket-harness.js';
+import { WsTestClient } from './support/ws-test-client.js';
 
 const Echo = defineCommand('echo', { payload: typed<unknown>(), result: typed<unknown>() });
 
@@ -42,9 +43,9 @@ test('one socket hands over a bounded number of frames per event-loop turn, so a
   };
   const { app, url } = await serve({ app: { codec, limits: { rateLimit: false, maxPendingCommands: 10_000 } }, setup: (app) => app.register(Echo, (payload) => payload) });
   try {
-    const busy = await TestClient.connect(url);
+    const busy = await WsTestClient.connect(url);
     busy.record = false;
-    const polite = await TestClient.connect(url);
+    const polite = await WsTestClient.connect(url);
     const frames = 3000;
     const answered = new Promise<void>((resolve) => busy.ws.on('message', () => busy.received >= frames && resolve()));
     // Every frame in one write, so they reach the server in as few TCP chunks as it reads.

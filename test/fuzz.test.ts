@@ -25,7 +25,8 @@ import {
   type Decoded,
   type ReplyFrame,
 } from './support/fuzz-model.js';
-import { serve, TestClient } from './support/socket-harness.js';
+import { serve } from './support/socket-harness.js';
+import { WsTestClient } from './support/ws-test-client.js';
 
 const PURE_RUNS = 4000;
 const SOCKET_RUNS = 1000;
@@ -180,8 +181,8 @@ test('over real sockets: every frame gets what it is owed, each id exactly one r
     setup: registerFuzzTargets,
   });
   try {
-    const fuzzer = await TestClient.connect(url);
-    const bystander = await TestClient.connect(url);
+    const fuzzer = await WsTestClient.connect(url);
+    const bystander = await WsTestClient.connect(url);
     const owed: string[] = [];
     let sent = 0;
     let next = 0;
@@ -227,7 +228,7 @@ test('over real sockets: every frame gets what it is owed, each id exactly one r
     assert.equal(new Set(ids).size, next);
 
     assert.equal(fuzzer.ws.readyState, fuzzer.ws.OPEN, 'bad frames never close the socket');
-    for (const client of [fuzzer, bystander, await TestClient.connect(url)]) assert.equal((await client.request('echo', 'still here')).payload, 'still here');
+    for (const client of [fuzzer, bystander, await WsTestClient.connect(url)]) assert.equal((await client.exchange('echo', 'still here')).payload, 'still here');
     t.diagnostic(`socket fuzz cases: ${sent} frames (${next} commands with an id and ${sent - next} frames of any kind), ${received.length} replies, each as owed`);
     await Promise.all([fuzzer.close(), bystander.close()]);
   } finally {

@@ -23,7 +23,8 @@ import {
   type EventEnvelope,
 } from '../src/index.js';
 import { MemoryTransport } from '../src/testing.js';
-import { eventually, serve, TestClient, within } from './support/socket-harness.js';
+import { eventually, serve, within } from './support/socket-harness.js';
+import { WsTestClient } from './support/ws-test-client.js';
 
 const silent = (): pino.Logger => pino({ level: 'silent' });
 const Work = defineCommand('work', { payload: typed<number>(), result: typed<number>() });
@@ -104,8 +105,8 @@ describe('transport lifecycle', () => {
       assert.equal(backplane.subject.observed, false, 'no hub is left listening to the event stream');
 
       const transport = await app.listen(new WebSocketTransport({ port: 0 }));
-      const client = await TestClient.connect(`ws://127.0.0.1:${transport.address.port}/ws`);
-      assert.equal((await client.request('work', 21)).payload, 42);
+      const client = await WsTestClient.connect(`ws://127.0.0.1:${transport.address.port}/ws`);
+      assert.equal((await client.exchange('work', 21)).payload, 42);
       await client.close();
     } finally {
       await app.close();
@@ -153,7 +154,7 @@ describe('drain', () => {
           return new Promise<number>(() => {});
         }),
     });
-    const client = await TestClient.connect(url);
+    const client = await WsTestClient.connect(url);
     client.ws.send(JSON.stringify({ type: 'work', id: 'stuck', payload: 1 }));
     await eventually(() => started === 1, 2000, 'the command to start');
     assert.equal(await app.drain({ deadlineMs: 200 }), false);
@@ -162,8 +163,8 @@ describe('drain', () => {
 
   it('app.drain() resolves true when every command finished in time', { timeout: 10_000 }, async () => {
     const { app, url } = await serve({ setup: (app) => app.register(Work, async (n) => n) });
-    const client = await TestClient.connect(url);
-    assert.equal((await client.request('work', 1)).payload, 1);
+    const client = await WsTestClient.connect(url);
+    assert.equal((await client.exchange('work', 1)).payload, 1);
     assert.equal(await app.drain({ deadlineMs: 1000 }), true);
   });
 });

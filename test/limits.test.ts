@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { defineCommand, resolveHubOptions, typed } from '../src/index.js';
-import { serve, TestClient, within } from './support/socket-harness.js';
+import { serve, within } from './support/socket-harness.js';
+import { WsTestClient } from './support/ws-test-client.js';
 
 const Echo = defineCommand('echo', { payload: typed<unknown>(), result: typed<unknown>() });
 const Join = defineCommand('room.join', { payload: typed<{ room: string }>() });
@@ -12,20 +13,20 @@ test('the rate limit answers RATE_LIMITED past the burst, closes with 1008 on su
     setup: (app) => app.register(Echo, (payload) => payload),
   });
   try {
-    const greedy = await TestClient.connect(url);
-    const polite = await TestClient.connect(url);
-    const replies = await Promise.all(Array.from({ length: 10 }, (_, n) => greedy.request('echo', n)));
+    const greedy = await WsTestClient.connect(url);
+    const polite = await WsTestClient.connect(url);
+    const replies = await Promise.all(Array.from({ length: 10 }, (_, n) => greedy.exchange('echo', n)));
     assert.deepEqual(
       replies.map((reply) => reply.kind),
       [...Array(5).fill('result'), ...Array(5).fill('error')],
     );
     for (const reply of replies.slice(5)) assert.equal(reply.error?.code, 'RATE_LIMITED');
     // Unknown commands and bad frames count too: the limit sits in front of the bus.
-    assert.equal((await greedy.request('no.such.command')).error?.code, 'RATE_LIMITED');
-    assert.equal((await polite.request('echo', 'hi')).payload, 'hi');
+    assert.equal((await greedy.exchange('no.such.command')).error?.code, 'RATE_LIMITED');
+    assert.equal((await polite.exchange('echo', 'hi')).payload, 'hi');
     for (let n = 0; n < 40; n++) greedy.ws.send('{"type":"echo"}');
     assert.equal((await within(greedy.closed, 2000, 'the abuser to be closed')).code, 1008);
-    assert.equal((await polite.request('echo', 'still here')).payload, 'still here');
+    assert.equal((await polite.exchange('echo', 'still here')).payload, 'still here');
     await polite.close();
   } finally {
     await app.close();
@@ -38,9 +39,9 @@ test('a frame refused by the rate limit is answered with its id when small enoug
     setup: (app) => app.register(Echo, (payload) => payload),
   });
   try {
-    const client = await TestClient.connect(url);
-    assert.equal((await client.request('echo', 'first')).kind, 'result');
-    const small = await client.request('echo', 'second');
+    const client = await WsTestClient.connect(url);
+    assert.equal((await client.exchange('echo', 'first')).kind, 'result');
+    const small = await client.exchange('echo', 'second');
     assert.equal(small.error?.code, 'RATE_LIMITED');
     client.ws.send(JSON.stringify({ type: 'echo', id: 'large', payload: 'x'.repeat(8 * 1024) }));
     const large = await client.waitFor((frame) => frame.kind === 'error' && frame.id === undefined, 'an uncorrelated RATE_LIMITED');
@@ -57,11 +58,11 @@ test('maxRoomsPerConnection answers TOO_MANY_ROOMS', { timeout: 10_000 }, async 
     setup: (app) => app.register(Join, (payload, ctx) => ctx.join(payload.room)),
   });
   try {
-    const client = await TestClient.connect(url);
-    assert.equal((await client.request('room.join', { room: 'a' })).kind, 'result');
-    assert.equal((await client.request('room.join', { room: 'b' })).kind, 'result');
-    assert.equal((await client.request('room.join', { room: 'a' })).kind, 'result', 'joining a room again is not one more');
-    assert.equal((await client.request('room.join', { room: 'c' })).error?.code, 'TOO_MANY_ROOMS');
+    const client = await WsTestClient.connect(url);
+    assert.equal((await client.exchange('room.join', { room: 'a' })).kind, 'result');
+    assert.equal((await client.exchange('room.join', { room: 'b' })).kind, 'result');
+    assert.equal((await client.exchange('room.join', { room: 'a' })).kind, 'result', 'joining a room again is not one more');
+    assert.equal((await client.exchange('room.join', { room: 'c' })).error?.code, 'TOO_MANY_ROOMS');
     assert.equal((await app.presence.members('c')).length, 0);
     await client.close();
   } finally {
@@ -72,9 +73,9 @@ test('maxRoomsPerConnection answers TOO_MANY_ROOMS', { timeout: 10_000 }, async 
 test('payloads nested past maxPayloadDepth are answered BAD_FRAME, with the id', { timeout: 10_000 }, async () => {
   const { app, url } = await serve({ app: { limits: { maxPayloadDepth: 4 } }, setup: (app) => app.register(Echo, (payload) => payload) });
   try {
-    const client = await TestClient.connect(url);
-    assert.equal((await client.request('echo', [[[['ok']]]])).kind, 'result');
-    const deep = await client.request('echo', { a: [{ b: { c: {} } }] });
+    const client = await WsTestClient.connect(url);
+    assert.equal((await client.exchange('echo', [[[['ok']]]])).kind, 'result');
+    const deep = await client.exchange('echo', { a: [{ b: { c: {} } }] });
     assert.equal(deep.error?.code, 'BAD_FRAME');
     // Far deeper than any recursive validator's stack could take.
     client.ws.send(`{"type":"echo","id":"deep","payload":${'['.repeat(20_000)}${']'.repeat(20_000)}}`);
@@ -96,7 +97,7 @@ test('a prototype-polluting frame is refused and changes no object', { timeout: 
       }),
   });
   try {
-    const client = await TestClient.connect(url);
+    const client = await WsTestClient.connect(url);
     const frames = [
       '{"type":"echo","id":"1","payload":{"__proto__":{"polluted":true}}}',
       '{"type":"echo","id":"2","payload":{"a":[{"__proto__":{"polluted":true}}]}}',
@@ -107,7 +108,7 @@ test('a prototype-polluting frame is refused and changes no object', { timeout: 
     assert.equal(seen, 0);
     assert.equal(({} as { polluted?: unknown }).polluted, undefined);
     assert.equal((Object.prototype as { polluted?: unknown }).polluted, undefined);
-    const car = await client.request('echo', { constructor: 'Ferrari' });
+    const car = await client.exchange('echo', { constructor: 'Ferrari' });
     assert.deepEqual(car.payload, { constructor: 'Ferrari' }, 'a plain "constructor" value is data');
     // A "__proto__" at the frame's top level is no payload and sets nothing either.
     client.ws.send('{"__proto__":{"type":"echo"},"id":"4"}');

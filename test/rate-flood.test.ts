@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { defineCommand, jsonCodec, typed, type Codec } from '../src/index.js';
-import { serve, TestClient, within } from './support/socket-harness.js';
+import { serve, within } from './support/socket-harness.js';
+import { WsTestClient } from './support/ws-test-client.js';
 
 const Echo = defineCommand('echo', { payload: typed<unknown>(), result: typed<unknown>() });
 
@@ -28,7 +29,7 @@ test('a steady flood at 10x the rate limit with large frames is closed with 1008
     setup: (app) => app.register(Echo, (payload) => payload),
   });
   try {
-    const flooder = await TestClient.connect(url);
+    const flooder = await WsTestClient.connect(url);
     flooder.record = false;
     let echoed = 0;
     let refused = 0;
@@ -37,7 +38,7 @@ test('a steady flood at 10x the rate limit with large frames is closed with 1008
       if (frame.kind === 'result') echoed++;
       else if (frame.error?.code === 'RATE_LIMITED') refused++;
     });
-    const polite = await TestClient.connect(url);
+    const polite = await WsTestClient.connect(url);
     const big = 'x'.repeat(60 * 1024);
     let sent = 0;
     const politeReplies: Promise<unknown>[] = [];
@@ -46,7 +47,7 @@ test('a steady flood at 10x the rate limit with large frames is closed with 1008
     const pump = setInterval(() => {
       if (flooder.ws.readyState !== flooder.ws.OPEN) return;
       flooder.ws.send(JSON.stringify({ type: 'echo', id: `f${++sent}`, payload: big }));
-      if (sent % 20 === 0) politeReplies.push(polite.request('echo', sent));
+      if (sent % 20 === 0) politeReplies.push(polite.exchange('echo', sent));
     }, 10);
     let answered = 0;
     const started = performance.now();
@@ -64,7 +65,7 @@ test('a steady flood at 10x the rate limit with large frames is closed with 1008
     assert.ok(refused > 0, 'the flooder was told RATE_LIMITED before it was closed');
     assert.equal(codec.large, echoed, 'only the large frames that passed the rate limit were decoded');
     assert.ok(sent > echoed + refused / 2, `most of the ${sent} frames were refused (${echoed} echoed)`);
-    assert.equal((await polite.request('echo', 'after')).payload, 'after');
+    assert.equal((await polite.exchange('echo', 'after')).payload, 'after');
     await polite.close();
   } finally {
     await app.close();

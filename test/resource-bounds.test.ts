@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { test } from 'node:test';
 import { defineCommand, typed, WebSocketTransport } from '../src/index.js';
-import { eventually, serve, TestClient, within } from './support/socket-harness.js';
+import { eventually, serve, within } from './support/socket-harness.js';
+import { WsTestClient } from './support/ws-test-client.js';
 
 const Join = defineCommand('room.join', { payload: typed<{ room: string }>() });
 const Hold = defineCommand('hold', { payload: typed<number>(), result: typed<number>() });
@@ -32,7 +33,7 @@ test('an authenticate() that does not answer within authenticateTimeoutMs is ref
     },
   });
   try {
-    assert.equal(await TestClient.refusal(url), 503);
+    assert.equal(await WsTestClient.refusal(url), 503);
     assert.equal(signal?.aborted, true);
     assert.match(String((signal?.reason as Error | undefined)?.message), /did not answer within 200 ms/);
   } finally {
@@ -58,11 +59,11 @@ test('a client that leaves during authenticate() aborts its signal and frees its
     const { socket } = await rawSocket(transport.address.port);
     socket.write('GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nx-user: stuck\r\n\r\n');
     // The stuck upgrade holds the only slot while its client is there.
-    await eventually(async () => (await TestClient.refusal(url, { headers: { 'x-user': 'ann' } })) === 503, 5000, 'the slot to be taken by the stuck upgrade');
+    await eventually(async () => (await WsTestClient.refusal(url, { headers: { 'x-user': 'ann' } })) === 503, 5000, 'the slot to be taken by the stuck upgrade');
     socket.destroy();
     await eventually(() => aborted.length === 1, 5000, 'the signal to abort when the client left');
     assert.match(aborted[0] ?? '', /closed the connection/);
-    const ann = await TestClient.connect(url, { headers: { 'x-user': 'ann' } });
+    const ann = await WsTestClient.connect(url, { headers: { 'x-user': 'ann' } });
     await ann.close();
   } finally {
     await app.close();
@@ -89,7 +90,7 @@ test('the transport\'s own server lets one address hold no more TCP connections 
   const { app, transport, url } = await serve({ app: { limits: { perAddress: { maxConnections: 3 } } } });
   try {
     const port = transport.address.port;
-    const websocket = await TestClient.connect(url);
+    const websocket = await WsTestClient.connect(url);
     // Three half-sent requests: as many as the address may hold; the open WebSocket does not count.
     const held = [await rawSocket(port), await rawSocket(port), await rawSocket(port)];
     for (const { socket } of held) socket.write('GET /ws HTTP/1.1\r\n');
@@ -105,7 +106,7 @@ test('the transport\'s own server lets one address hold no more TCP connections 
       await within(again.closed, 3000, 'the plain request to be answered');
       return again.received().startsWith('HTTP/1.1 426');
     }, 5000, 'the address to be served again once its connections closed');
-    assert.equal((await websocket.request('no.such.command')).error?.code, 'UNKNOWN_COMMAND', 'the WebSocket was never in the count');
+    assert.equal((await websocket.exchange('no.such.command')).error?.code, 'UNKNOWN_COMMAND', 'the WebSocket was never in the count');
     await websocket.close();
   } finally {
     await app.close();
@@ -116,9 +117,9 @@ test('the transport\'s own server lets one address hold no more TCP connections 
 test('a room name longer than maxRoomNameLength is refused with INVALID_PAYLOAD and joins nothing', { timeout: 10_000 }, async () => {
   const { app, url } = await serve({ setup: (app) => app.register(Join, (payload, ctx) => ctx.join(payload.room)) });
   try {
-    const client = await TestClient.connect(url);
-    assert.equal((await client.request('room.join', { room: 'r'.repeat(128) })).kind, 'result');
-    const long = await client.request('room.join', { room: 'r'.repeat(129) });
+    const client = await WsTestClient.connect(url);
+    assert.equal((await client.exchange('room.join', { room: 'r'.repeat(128) })).kind, 'result');
+    const long = await client.exchange('room.join', { room: 'r'.repeat(129) });
     assert.equal(long.error?.code, 'INVALID_PAYLOAD');
     assert.match(long.error?.message ?? '', /at most 128 characters/);
     assert.equal((await app.presence.members('r'.repeat(129))).length, 0);
@@ -142,8 +143,8 @@ test('commands past maxPendingCommands in flight on one connection are answered 
       }),
   });
   try {
-    const client = await TestClient.connect(url);
-    const replies = Array.from({ length: 6 }, (_, n) => client.request('hold', n));
+    const client = await WsTestClient.connect(url);
+    const replies = Array.from({ length: 6 }, (_, n) => client.exchange('hold', n));
     const over = await Promise.all([client.reply('t5'), client.reply('t6')]);
     for (const reply of over) {
       assert.equal(reply.error?.code, 'RATE_LIMITED');
@@ -153,7 +154,7 @@ test('commands past maxPendingCommands in flight on one connection are answered 
     for (const resolve of release) resolve();
     assert.deepEqual((await Promise.all(replies)).slice(0, 4).map((reply) => reply.payload), [0, 1, 2, 3]);
     assert.equal(ran, 4);
-    const next = client.request('hold', 9);
+    const next = client.exchange('hold', 9);
     await eventually(() => release.length === 5, 5000, 'a command to run again once the earlier ones replied');
     release[4]?.();
     assert.equal((await next).payload, 9);

@@ -10,7 +10,8 @@ import { pino } from 'pino';
 import { defineCommand, jwtAuthenticator, SessionReauth, Switchyard, typed, WebSocketTransport, type PresenceEntry } from '../src/index.js';
 import { RedisPresence } from '../src/redis.js';
 import { uniquePrefix, useRedis } from './support/redis.js';
-import { eventually, serve, TestClient, within } from './support/socket-harness.js';
+import { eventually, serve, within } from './support/socket-harness.js';
+import { WsTestClient } from './support/ws-test-client.js';
 
 const SECRET_A = 'endpoint-a-secret-that-is-long-enough-for-hs256';
 const SECRET_B = 'endpoint-b-secret-that-is-long-enough-for-hs256';
@@ -21,7 +22,7 @@ function token(secret: string, sub: string): Promise<string> {
   return new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuedAt().setExpirationTime('10m').sign(new TextEncoder().encode(secret));
 }
 
-const whoIs = async (client: TestClient): Promise<string | null> => ((await client.request('whoami')).payload as { id: string } | null)?.id ?? null;
+const whoIs = async (client: WsTestClient): Promise<string | null> => ((await client.exchange('whoami')).payload as { id: string } | null)?.id ?? null;
 
 describe('session.reauth is verified by the endpoint the connection came in on', () => {
   // Regression: the first transport to start registered session.reauth with its own authenticator for the whole bus.
@@ -31,16 +32,16 @@ describe('session.reauth is verified by the endpoint the connection came in on',
     const a = await app.listen(new WebSocketTransport({ port: 0, authenticate: jwtAuthenticator({ secret: SECRET_A }) }));
     const b = await app.listen(new WebSocketTransport({ port: 0, authenticate: jwtAuthenticator({ secret: SECRET_B, optional: true }) }));
     try {
-      const onB = await TestClient.connect(`ws://127.0.0.1:${b.address.port}/ws`);
-      const attack = await onB.request('session.reauth', { token: await token(SECRET_A, 'mallory') });
+      const onB = await WsTestClient.connect(`ws://127.0.0.1:${b.address.port}/ws`);
+      const attack = await onB.exchange('session.reauth', { token: await token(SECRET_A, 'mallory') });
       assert.equal(attack.error?.code, 'UNAUTHORIZED', "B does not take A's tokens");
       assert.equal(await whoIs(onB), null, 'still anonymous');
-      assert.equal((await onB.request('session.reauth', { token: await token(SECRET_B, 'bob') })).kind, 'result');
+      assert.equal((await onB.exchange('session.reauth', { token: await token(SECRET_B, 'bob') })).kind, 'result');
       assert.equal(await whoIs(onB), 'bob', "B's own tokens sign in");
 
-      const onA = await TestClient.connect(`ws://127.0.0.1:${a.address.port}/ws`, { headers: { authorization: `Bearer ${await token(SECRET_A, 'alice')}` } });
-      assert.equal((await onA.request('session.reauth', { token: await token(SECRET_B, 'alice') })).error?.code, 'UNAUTHORIZED', "A does not take B's tokens");
-      assert.equal((await onA.request('session.reauth', { token: await token(SECRET_A, 'alice') })).kind, 'result');
+      const onA = await WsTestClient.connect(`ws://127.0.0.1:${a.address.port}/ws`, { headers: { authorization: `Bearer ${await token(SECRET_A, 'alice')}` } });
+      assert.equal((await onA.exchange('session.reauth', { token: await token(SECRET_B, 'alice') })).error?.code, 'UNAUTHORIZED', "A does not take B's tokens");
+      assert.equal((await onA.exchange('session.reauth', { token: await token(SECRET_A, 'alice') })).kind, 'result');
       await Promise.all([onA.close(), onB.close()]);
     } finally {
       await app.close();
@@ -50,8 +51,8 @@ describe('session.reauth is verified by the endpoint the connection came in on',
   it('answers UNKNOWN_COMMAND on an endpoint that verifies no tokens', { timeout: 10_000 }, async () => {
     const { app, url } = await serve({ transport: { authenticate: () => ({ id: 'carol' }) } });
     try {
-      const client = await TestClient.connect(url);
-      assert.equal((await client.request('session.reauth', { token: await token(SECRET_A, 'carol') })).error?.code, 'UNKNOWN_COMMAND');
+      const client = await WsTestClient.connect(url);
+      assert.equal((await client.exchange('session.reauth', { token: await token(SECRET_A, 'carol') })).error?.code, 'UNKNOWN_COMMAND');
       // Regression: sent without an id, it was taken for a command that reached its handler, and its UNKNOWN_COMMAND was never sent.
       client.ws.send(JSON.stringify({ type: 'session.reauth', payload: { token: 'x' } }));
       const unsolicited = await client.waitFor((frame) => frame.kind === 'error' && frame.id === undefined, 'the UNKNOWN_COMMAND of a fire-and-forget session.reauth');
@@ -67,8 +68,8 @@ describe('session.reauth is verified by the endpoint the connection came in on',
     const { app, url } = await serve({ transport: { authenticate: jwtAuthenticator({ secret: SECRET_A, optional: true }) } });
     try {
       app.register(SessionReauth, ({ token: given }) => ({ user: { id: `custom:${given}` }, expiresAt: null }));
-      const client = await TestClient.connect(url);
-      const reply = await client.request('session.reauth', { token: 'anything' });
+      const client = await WsTestClient.connect(url);
+      const reply = await client.exchange('session.reauth', { token: 'anything' });
       assert.deepEqual(reply.payload, { user: { id: 'custom:anything' }, expiresAt: null });
       await client.close();
     } finally {
@@ -142,8 +143,8 @@ describe('a disconnect in the middle of session.reauth leaves no ghost in Redis 
         },
       });
       try {
-        const client = await TestClient.connect(wsUrl);
-        assert.equal((await client.request('room.join', { room: 'lobby' })).kind, 'result');
+        const client = await WsTestClient.connect(wsUrl);
+        assert.equal((await client.exchange('room.join', { room: 'lobby' })).kind, 'result');
         assert.equal((await presence.members('lobby')).length, 1);
 
         const held = presence.hold(step);

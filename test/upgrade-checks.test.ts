@@ -7,7 +7,8 @@ import { describe, it } from 'node:test';
 import { pino } from 'pino';
 import WebSocket, { WebSocketServer } from 'ws';
 import { defineCommand, Switchyard, typed, WebSocketTransport } from '../src/index.js';
-import { eventually, serve, TestClient, within } from './support/socket-harness.js';
+import { eventually, serve, within } from './support/socket-harness.js';
+import { WsTestClient } from './support/ws-test-client.js';
 
 const Work = defineCommand('work', { payload: typed<number>(), result: typed<number>() });
 
@@ -47,12 +48,12 @@ describe('upgrade checks', () => {
       if (request.url === '/other') other.handleUpgrade(request, socket, head, (ws) => ws.send('hello from the other server'));
     });
     try {
-      const client = await TestClient.connect(`ws://127.0.0.1:${port}/ws`);
-      const reply = client.request('work', 7);
+      const client = await WsTestClient.connect(`ws://127.0.0.1:${port}/ws`);
+      const reply = client.exchange('work', 7);
       await eventually(() => running === 1, 5000, 'the command to be running');
       const draining = app.drain({ deadlineMs: 5000 });
       await client.waitFor((frame) => frame.type === 'session.draining', 'session.draining');
-      assert.equal(await TestClient.refusal(`ws://127.0.0.1:${port}/ws`), 503, 'its own path is refused while draining');
+      assert.equal(await WsTestClient.refusal(`ws://127.0.0.1:${port}/ws`), 503, 'its own path is refused while draining');
 
       const neighbour = await firstMessage(`ws://127.0.0.1:${port}/other`);
       assert.equal(neighbour.message, 'hello from the other server');
@@ -76,10 +77,10 @@ describe('upgrade checks', () => {
     const reported: unknown[] = [];
     app.errors$.subscribe((error) => reported.push(error));
     try {
-      assert.equal(await TestClient.refusal(url, { headers: { origin: '' } }), 403);
-      assert.equal(await TestClient.refusal(url, { headers: { origin: '  ' } }), 403);
-      assert.equal(await TestClient.refusal(url, { headers: { origin: 'https://evil.example.com' } }), 403);
-      const allowed = await TestClient.connect(url, { headers: { origin: 'https://app.example.com' } });
+      assert.equal(await WsTestClient.refusal(url, { headers: { origin: '' } }), 403);
+      assert.equal(await WsTestClient.refusal(url, { headers: { origin: '  ' } }), 403);
+      assert.equal(await WsTestClient.refusal(url, { headers: { origin: 'https://evil.example.com' } }), 403);
+      const allowed = await WsTestClient.connect(url, { headers: { origin: 'https://app.example.com' } });
       await allowed.close();
       assert.deepEqual(reported, []);
     } finally {

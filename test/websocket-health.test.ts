@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { WebSocketTransport, defineCommand, typed } from '../src/index.js';
-import { eventually, serve, TestClient, within } from './support/socket-harness.js';
+import { eventually, serve, within } from './support/socket-harness.js';
+import { WsTestClient } from './support/ws-test-client.js';
 
 const Join = defineCommand('room.join', { payload: typed<{ room: string }>() });
 
@@ -11,9 +12,9 @@ test('a peer that stops answering pings is terminated within two intervals and f
     setup: (app) => app.register(Join, (payload, ctx) => ctx.join(payload.room)),
   });
   try {
-    const healthy = await TestClient.connect(url);
-    const dead = await TestClient.connect(url, { autoPong: false });
-    await dead.request('room.join', { room: 'lobby' });
+    const healthy = await WsTestClient.connect(url);
+    const dead = await WsTestClient.connect(url, { autoPong: false });
+    await dead.exchange('room.join', { room: 'lobby' });
     assert.equal((await app.presence.members('lobby')).length, 1);
     const started = Date.now();
     const { code } = await within(dead.closed, 2000, 'the dead peer to be terminated');
@@ -33,12 +34,12 @@ test('a peer that stops answering pings is terminated within two intervals and f
 test('maxConnections refuses further upgrades with HTTP 503', { timeout: 10_000 }, async () => {
   const { app, transport, url } = await serve({ transport: { maxConnections: 2 } });
   try {
-    const a = await TestClient.connect(url);
-    const b = await TestClient.connect(url);
-    assert.equal(await TestClient.refusal(url), 503);
+    const a = await WsTestClient.connect(url);
+    const b = await WsTestClient.connect(url);
+    assert.equal(await WsTestClient.refusal(url), 503);
     await a.close();
     await eventually(() => transport.connections === 1, 2000, 'a slot to free up');
-    const c = await TestClient.connect(url);
+    const c = await WsTestClient.connect(url);
     await Promise.all([b.close(), c.close()]);
   } finally {
     await app.close();
@@ -48,9 +49,9 @@ test('maxConnections refuses further upgrades with HTTP 503', { timeout: 10_000 
 test('allowedOrigins refuses a foreign Origin with HTTP 403 and admits listed and absent ones', { timeout: 10_000 }, async () => {
   const { app, url } = await serve({ transport: { allowedOrigins: ['https://app.example.com'] } });
   try {
-    assert.equal(await TestClient.refusal(url, { origin: 'https://evil.example.net' }), 403);
-    const listed = await TestClient.connect(url, { origin: 'https://APP.example.com' });
-    const native = await TestClient.connect(url);
+    assert.equal(await WsTestClient.refusal(url, { origin: 'https://evil.example.net' }), 403);
+    const listed = await WsTestClient.connect(url, { origin: 'https://APP.example.com' });
+    const native = await WsTestClient.connect(url);
     await Promise.all([listed.close(), native.close()]);
   } finally {
     await app.close();

@@ -91,9 +91,9 @@ describe('WebSocket transport', () => {
   it('answers a binary frame with BAD_FRAME and keeps the socket open', async () => {
     const { app, url } = await startApp();
     const client = await WsTestClient.connect(url);
-    client.socket.send(Buffer.from('{"type":"test.echo","id":"1"}'), { binary: true });
+    client.ws.send(Buffer.from('{"type":"test.echo","id":"1"}'), { binary: true });
     const reply = await client.waitFor((frame) => frame.kind === 'error');
-    assert.equal(reply.kind === 'error' && reply.error.code, ErrorCode.BAD_FRAME);
+    assert.equal(reply.kind === 'error' && reply.error?.code, ErrorCode.BAD_FRAME);
     assert.equal(await client.request(Echo, 'text works'), 'text works');
     client.close();
     await app.close();

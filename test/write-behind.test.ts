@@ -6,7 +6,8 @@ import { pino } from 'pino';
 import { z } from 'zod';
 import { CommandError, defineCommand, typed, WriteBehind } from '../src/index.js';
 import { MemoryTransport } from '../src/testing.js';
-import { serve, TestClient, within } from './support/socket-harness.js';
+import { serve, within } from './support/socket-harness.js';
+import { WsTestClient } from './support/ws-test-client.js';
 import { Switchyard } from '../src/index.js';
 import { testLogger } from './support/harness.js';
 
@@ -247,9 +248,9 @@ describe('WriteBehind with an application', () => {
         });
       },
     });
-    const client = await TestClient.connect(url);
-    await client.request('wb.save', { room: 'before' });
-    const reply = client.request('wb.work', { room: 'during' }, 10_000);
+    const client = await WsTestClient.connect(url);
+    await client.exchange('wb.save', { room: 'before' });
+    const reply = client.exchange('wb.work', { room: 'during' }, 10_000);
     await within(running, 5000, 'the slow command to start');
     const drained = app.drain({ deadlineMs: 10_000 });
     await client.waitFor((frame) => frame.type === 'session.draining', 'session.draining');

@@ -11,7 +11,8 @@ import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { startDemoServer, type DemoServer } from '../../demo/demo-server.js';
 import { parsePrometheusText, valueOf } from '../support/prometheus-text.js';
-import { eventually, TestClient, within } from '../support/socket-harness.js';
+import { eventually, within } from '../support/socket-harness.js';
+import { WsTestClient } from '../support/ws-test-client.js';
 
 const main = fileURLToPath(new URL('../../demo/main.js', import.meta.url));
 
@@ -23,14 +24,14 @@ describe('the demo serves its metrics at /metrics, on the port of the bus', { ti
   after(() => server.close());
 
   it('shows the commands, connections and events of its clients, and the process metrics beside them', async () => {
-    const ada = await TestClient.connect(`${server.wsUrl}?user=ada`);
-    const bob = await TestClient.connect(`${server.wsUrl}?user=bob`);
-    await ada.request('echo', 'hi');
-    await ada.request('room.join', { room: 'lobby' });
-    await bob.request('room.join', { room: 'lobby' });
-    await ada.request('chat.say', { room: 'lobby', text: 'hello' });
+    const ada = await WsTestClient.connect(`${server.wsUrl}?user=ada`);
+    const bob = await WsTestClient.connect(`${server.wsUrl}?user=bob`);
+    await ada.exchange('echo', 'hi');
+    await ada.exchange('room.join', { room: 'lobby' });
+    await bob.exchange('room.join', { room: 'lobby' });
+    await ada.exchange('chat.say', { room: 'lobby', text: 'hello' });
     await bob.waitFor((frame) => frame.type === 'chat.message', 'the chat message');
-    assert.equal((await ada.request('no.such', {})).error?.code, 'UNKNOWN_COMMAND');
+    assert.equal((await ada.exchange('no.such', {})).error?.code, 'UNKNOWN_COMMAND');
 
     const response = await fetch(`${server.url}/metrics`, { signal: AbortSignal.timeout(5_000) });
     assert.equal(response.status, 200);
@@ -99,13 +100,13 @@ describe('the demo exports traces over OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOIN
         10_000,
         'the demo to announce its address',
       );
-      const client = await TestClient.connect(`${url.replace('http', 'ws')}/ws?user=ada`);
+      const client = await WsTestClient.connect(`${url.replace('http', 'ws')}/ws?user=ada`);
       const traceId = randomBytes(16).toString('hex');
       const clientSpanId = randomBytes(8).toString('hex');
       const reply = client.reply('e1');
       client.ws.send(JSON.stringify({ type: 'echo', id: 'e1', payload: 'traced', meta: { traceparent: `00-${traceId}-${clientSpanId}-01` } }));
       assert.equal((await reply).payload, 'traced');
-      await client.request('room.join', { room: 'lobby' });
+      await client.exchange('room.join', { room: 'lobby' });
 
       const spans = (): OtlpSpan[] => receiver.exports.flatMap((batch) => batch.resourceSpans.flatMap((resource) => resource.scopeSpans.flatMap((scope) => scope.spans)));
       await eventually(() => spans().some((span) => span.name === 'echo') && spans().some((span) => span.name === 'publish room.joined'), 15_000, 'the echo and publish spans at the collector');

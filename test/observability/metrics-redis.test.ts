@@ -9,7 +9,8 @@ import { createRedisScaleOut, type RedisScaleOut } from '../../src/redis.js';
 import { registerFixtures } from '../support/fixtures.js';
 import { parsePrometheusText, valueOf } from '../support/prometheus-text.js';
 import { uniquePrefix, useRedis } from '../support/redis.js';
-import { eventually, TestClient } from '../support/socket-harness.js';
+import { eventually } from '../support/socket-harness.js';
+import { WsTestClient } from '../support/ws-test-client.js';
 
 // Its own redis-server, since this test stops and restarts it.
 const redis = await useRedis({ dedicated: true });
@@ -38,7 +39,7 @@ async function metric(node: Node, name: string, labels: Record<string, string> =
 
 describe('backplane metrics across a Redis restart', { skip: redis.skip, timeout: 60_000 }, () => {
   const nodes: Node[] = [];
-  const clients: TestClient[] = [];
+  const clients: WsTestClient[] = [];
 
   before(async () => {
     if (redis.skip !== undefined) return;
@@ -59,11 +60,11 @@ describe('backplane metrics across a Redis restart', { skip: redis.skip, timeout
     const server = redis.skip === undefined ? redis.server! : undefined;
     for (const node of nodes) assert.equal(await metric(node, 'switchyard_backplane_up'), 1);
 
-    const sender = await TestClient.connect(a.url);
-    const listener = await TestClient.connect(b.url);
+    const sender = await WsTestClient.connect(a.url);
+    const listener = await WsTestClient.connect(b.url);
     clients.push(sender, listener);
-    await listener.request('test.join', { room: 'ops' });
-    await sender.request('test.shout', { text: 'before', audience: 'room', id: 'ops' });
+    await listener.exchange('test.join', { room: 'ops' });
+    await sender.exchange('test.shout', { text: 'before', audience: 'room', id: 'ops' });
     await listener.waitFor((frame) => frame.type === 'test.shouted', 'the shout across nodes');
     await eventually(async () => (await metric(a, 'switchyard_backplane_messages_total', { direction: 'out' })) === 1, 5000, 'node a to count its message out');
     assert.equal(await metric(b, 'switchyard_backplane_messages_total', { direction: 'in' }), 1);
@@ -72,13 +73,13 @@ describe('backplane metrics across a Redis restart', { skip: redis.skip, timeout
 
     await server!.stop();
     for (const node of nodes) await eventually(async () => (await metric(node, 'switchyard_backplane_up')) === 0, 10_000, 'the gauge to fall to 0');
-    await sender.request('test.shout', { text: 'during', audience: 'room', id: 'ops' });
+    await sender.exchange('test.shout', { text: 'during', audience: 'room', id: 'ops' });
     assert.equal(await metric(a, 'switchyard_backplane_dropped_total', { reason: 'outage' }), 1);
     assert.equal(await metric(a, 'switchyard_events_published_total', { type: 'test.shouted' }), 2, 'published, whether or not it crossed');
 
     await server!.restart();
     for (const node of nodes) await eventually(async () => (await metric(node, 'switchyard_backplane_up')) === 1, 10_000, 'the gauge to rise to 1 again');
-    await sender.request('test.shout', { text: 'after', audience: 'room', id: 'ops' });
+    await sender.exchange('test.shout', { text: 'after', audience: 'room', id: 'ops' });
     await listener.waitFor((frame) => frame.type === 'test.shouted' && (frame.payload as { text: string }).text === 'after', 'the shout after the restart');
     await eventually(async () => (await metric(a, 'switchyard_backplane_messages_total', { direction: 'out' })) === 2, 5000, 'node a to count its second message out');
     assert.equal(await metric(b, 'switchyard_backplane_messages_total', { direction: 'in' }), 2);

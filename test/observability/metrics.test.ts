@@ -8,7 +8,8 @@ import { PrometheusMetrics } from '../../src/prometheus.js';
 import { MemoryTransport } from '../../src/testing.js';
 import { registerFixtures } from '../support/fixtures.js';
 import { parsePrometheusText, samplesOf, valueOf, type Sample } from '../support/prometheus-text.js';
-import { eventually, serve, TestClient, within } from '../support/socket-harness.js';
+import { eventually, serve, within } from '../support/socket-harness.js';
+import { WsTestClient } from '../support/ws-test-client.js';
 
 async function scrape(registry: Registry): Promise<Sample[]> {
   return parsePrometheusText(await registry.metrics());
@@ -36,12 +37,12 @@ describe('Prometheus metrics', () => {
   it('counts commands by type and outcome, and times each in the histogram, as the scrape text shows', async () => {
     const { app, registry, url } = await served();
     try {
-      const client = await TestClient.connect(url);
-      for (let n = 0; n < 3; n++) assert.equal((await client.request('test.echo', n)).kind, 'result');
-      for (let n = 0; n < 2; n++) assert.equal((await client.request('test.add', { a: 'x' })).error?.code, 'INVALID_PAYLOAD');
-      assert.equal((await client.request('test.refuse', {})).error?.code, 'ROOM_FULL');
-      assert.equal((await client.request('test.boom', {})).error?.code, 'INTERNAL');
-      assert.equal((await client.request('no.such.command', {})).error?.code, 'UNKNOWN_COMMAND');
+      const client = await WsTestClient.connect(url);
+      for (let n = 0; n < 3; n++) assert.equal((await client.exchange('test.echo', n)).kind, 'result');
+      for (let n = 0; n < 2; n++) assert.equal((await client.exchange('test.add', { a: 'x' })).error?.code, 'INVALID_PAYLOAD');
+      assert.equal((await client.exchange('test.refuse', {})).error?.code, 'ROOM_FULL');
+      assert.equal((await client.exchange('test.boom', {})).error?.code, 'INTERNAL');
+      assert.equal((await client.exchange('no.such.command', {})).error?.code, 'UNKNOWN_COMMAND');
       // Fire-and-forget: no reply to wait for, so the counter itself is awaited.
       client.ws.send(JSON.stringify({ type: 'test.echo', payload: 'quiet' }));
       await eventually(async () => valueOf(await scrape(registry), 'switchyard_commands_total', { type: 'test.echo', outcome: 'result' }) === 4, 5000, 'the fire-and-forget echo to be counted');
@@ -79,7 +80,7 @@ describe('Prometheus metrics', () => {
       const memory = await app.listen(new MemoryTransport());
       const gauge = async (transport: string): Promise<number | undefined> => valueOf(await scrape(registry), 'switchyard_connections', { transport });
       assert.equal(await gauge('websocket'), 0);
-      const [a, b] = await Promise.all([TestClient.connect(url), TestClient.connect(url)]);
+      const [a, b] = await Promise.all([WsTestClient.connect(url), WsTestClient.connect(url)]);
       const fake = memory.connect();
       assert.equal(await gauge('websocket'), 2);
       assert.equal(await gauge('memory'), 1);
@@ -97,10 +98,10 @@ describe('Prometheus metrics', () => {
   it('counts frames refused before the bus by code, rate-limited ones included, as many as the client was refused', async () => {
     const { app, registry, url } = await served({ app: { limits: { rateLimit: { burst: 3, perSecond: 1, closeAfter: 1000 } } } });
     try {
-      const client = await TestClient.connect(url);
+      const client = await WsTestClient.connect(url);
       client.ws.send('not json');
       await client.waitFor((frame) => frame.error?.code === 'BAD_FRAME', 'BAD_FRAME');
-      const replies = await Promise.all(Array.from({ length: 10 }, (_, n) => client.request('test.echo', n)));
+      const replies = await Promise.all(Array.from({ length: 10 }, (_, n) => client.exchange('test.echo', n)));
       const limited = replies.filter((reply) => reply.error?.code === 'RATE_LIMITED').length;
       const answered = replies.filter((reply) => reply.kind === 'result').length;
       assert.ok(limited > 0 && answered > 0, `some were refused (${limited}) and some answered (${answered})`);
@@ -117,12 +118,12 @@ describe('Prometheus metrics', () => {
   it('counts each published event once by type, and each frame delivered to a recipient', async () => {
     const { app, registry, url } = await served();
     try {
-      const [a, b, c] = await Promise.all([TestClient.connect(url), TestClient.connect(url), TestClient.connect(url)]);
-      await a.request('test.join', { room: 'r' });
-      await b.request('test.join', { room: 'r' });
-      await a.request('test.shout', { text: 'hi', audience: 'room', id: 'r' });
+      const [a, b, c] = await Promise.all([WsTestClient.connect(url), WsTestClient.connect(url), WsTestClient.connect(url)]);
+      await a.exchange('test.join', { room: 'r' });
+      await b.exchange('test.join', { room: 'r' });
+      await a.exchange('test.shout', { text: 'hi', audience: 'room', id: 'r' });
       await b.waitFor((frame) => frame.type === 'test.shouted', 'the shout at b');
-      await a.request('test.shout', { text: 'all', audience: 'all' });
+      await a.exchange('test.shout', { text: 'all', audience: 'all' });
       await c.waitFor((frame) => frame.type === 'test.shouted', 'the shout to all at c');
       const samples = await scrape(registry);
       assert.equal(valueOf(samples, 'switchyard_events_published_total', { type: 'test.shouted' }), 2);
@@ -154,8 +155,8 @@ describe('Prometheus metrics', () => {
     const EVENTS = 2000;
     const { app, registry, url, transport } = await served({ transport: { maxBufferedBytes: 128 * 1024, closeTimeoutMs: 10_000, heartbeatIntervalMs: 0 } });
     try {
-      const slow = await TestClient.connect(url);
-      const fast = await TestClient.connect(url);
+      const slow = await WsTestClient.connect(url);
+      const fast = await WsTestClient.connect(url);
       slow.record = false;
       fast.record = false;
       const slowBase = slow.received;
@@ -194,12 +195,12 @@ describe('Prometheus metrics', () => {
     // The rate limits would refuse most of a burst this size before the bus: the point is what the bus counts.
     const { app, registry, url } = await served({ app: { limits: { rateLimit: false, perAddress: false } } });
     try {
-      const client = await TestClient.connect(url);
-      await client.request('test.echo', 1);
-      await client.request('first.unknown', {});
+      const client = await WsTestClient.connect(url);
+      await client.exchange('test.echo', 1);
+      await client.exchange('first.unknown', {});
       const before = await registry.metrics();
       const types = Array.from({ length: 300 }, () => `attack.${randomBytes(8).toString('hex')}`);
-      const replies = await Promise.all(types.map((type) => client.request(type, {})));
+      const replies = await Promise.all(types.map((type) => client.exchange(type, {})));
       assert.ok(replies.every((reply) => reply.error?.code === 'UNKNOWN_COMMAND'));
       const after = await registry.metrics();
       assert.equal(parsePrometheusText(after).length, parsePrometheusText(before).length, 'no new series');

@@ -13,7 +13,8 @@ import { OpenTelemetryTracing, type OpenTelemetryTracingOptions } from '../../sr
 import { createRedisScaleOut, type RedisScaleOut } from '../../src/redis.js';
 import { registerFixtures, Shouted } from '../support/fixtures.js';
 import { uniquePrefix, useRedis } from '../support/redis.js';
-import { eventually, serve, TestClient } from '../support/socket-harness.js';
+import { eventually, serve } from '../support/socket-harness.js';
+import { WsTestClient } from '../support/ws-test-client.js';
 
 // What the Node SDK registers: without a context manager, context does not follow awaits.
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
@@ -73,12 +74,12 @@ describe('OpenTelemetry tracing', () => {
   it('makes each command a SERVER span named after its type, with type, outcome, error code, connection and transport', async () => {
     const { app, spans, url } = await traced();
     try {
-      const client = await TestClient.connect(url);
+      const client = await WsTestClient.connect(url);
       const connectionId = (client.frames[0]?.payload as { connectionId: string }).connectionId;
-      await client.request('test.echo', 'hi');
-      await client.request('test.boom', {});
-      await client.request('test.refuse', {});
-      await client.request('no.such.thing', {});
+      await client.exchange('test.echo', 'hi');
+      await client.exchange('test.boom', {});
+      await client.exchange('test.refuse', {});
+      await client.exchange('no.such.thing', {});
       await eventually(() => spans().length === 4, 5000, 'four command spans');
 
       const echo = one(spans(), 'test.echo');
@@ -116,12 +117,12 @@ describe('OpenTelemetry tracing', () => {
   it('continues the client trace from meta.traceparent, and nests the handler work and its publish under the command span', async () => {
     const { app, spans, url } = await traced();
     try {
-      const client = await TestClient.connect(url);
+      const client = await WsTestClient.connect(url);
       const parent = randomTraceparent();
       const reply = client.reply('w1');
       client.ws.send(JSON.stringify({ type: 'trace.work', id: 'w1', payload: { text: 'x' }, meta: { traceparent: parent.traceparent, tracestate: 'vendor=abc' } }));
       assert.equal((await reply).payload, 'x');
-      await client.request('test.shout', { text: 'hi', audience: 'connection', id: (client.frames[0]?.payload as { connectionId: string }).connectionId });
+      await client.exchange('test.shout', { text: 'hi', audience: 'connection', id: (client.frames[0]?.payload as { connectionId: string }).connectionId });
       await eventually(() => spans().length >= 5, 5000, 'the command, application, publish and delivery spans');
 
       const work = one(spans(), 'trace.work');
@@ -150,7 +151,7 @@ describe('OpenTelemetry tracing', () => {
   it('starts a new trace for a traceparent that is not valid W3C trace context', async () => {
     const { app, spans, url } = await traced();
     try {
-      const client = await TestClient.connect(url);
+      const client = await WsTestClient.connect(url);
       const invalid = ['00-00000000000000000000000000000000-00f067aa0ba902b7-01', 'ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', '00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01', 'nonsense'];
       for (const [n, traceparent] of invalid.entries()) {
         const reply = client.reply(`i${n}`);
@@ -168,7 +169,7 @@ describe('OpenTelemetry tracing', () => {
   it("links to the client's span instead of continuing it with clientTrace: 'link'", async () => {
     const { app, spans, url } = await traced({ clientTrace: 'link' });
     try {
-      const client = await TestClient.connect(url);
+      const client = await WsTestClient.connect(url);
       const parent = randomTraceparent();
       const reply = client.reply('l1');
       client.ws.send(JSON.stringify({ type: 'test.echo', id: 'l1', payload: 1, meta: { traceparent: parent.traceparent } }));
@@ -187,7 +188,7 @@ describe('OpenTelemetry tracing', () => {
   it('answers BAD_FRAME, with its id, for a meta that is not an object or a traceparent that is not a string', async () => {
     const { app, spans, url } = await traced();
     try {
-      const client = await TestClient.connect(url);
+      const client = await WsTestClient.connect(url);
       const bad: Array<[string, unknown]> = [
         ['m1', 'traceparent'],
         ['m2', []],
@@ -200,7 +201,7 @@ describe('OpenTelemetry tracing', () => {
         client.ws.send(JSON.stringify({ type: 'test.echo', id, payload: 1, meta }));
         assert.equal((await reply).error?.code, 'BAD_FRAME', JSON.stringify(meta));
       }
-      assert.equal((await client.request('test.echo', 'fine')).kind, 'result', 'the connection goes on');
+      assert.equal((await client.exchange('test.echo', 'fine')).kind, 'result', 'the connection goes on');
       await eventually(() => spans().length === 1, 5000, 'the one span: refused frames reach no bus');
       await client.close();
     } finally {
@@ -212,12 +213,12 @@ describe('OpenTelemetry tracing', () => {
     const { logger, lines } = capture();
     const { app, spans, url } = await traced({}, logger);
     try {
-      const client = await TestClient.connect(url);
+      const client = await WsTestClient.connect(url);
       const parent = randomTraceparent();
       const reply = client.reply('log1');
       client.ws.send(JSON.stringify({ type: 'trace.work', id: 'log1', payload: { text: 'y' }, meta: { traceparent: parent.traceparent } }));
       await reply;
-      await client.request('test.boom', {});
+      await client.exchange('test.boom', {});
       await eventually(() => spans().length === 3 && lines.filter((line) => line['msg'] === 'command').length === 2, 5000, 'the spans and the command lines');
       const work = one(spans(), 'trace.work').spanContext();
       const boom = one(spans(), 'test.boom').spanContext();
@@ -245,8 +246,8 @@ describe('OpenTelemetry tracing', () => {
     const { logger, lines } = capture();
     const { app, url } = await serve({ app: { logger }, setup: (app) => void registerFixtures(app) });
     try {
-      const client = await TestClient.connect(url);
-      await client.request('test.echo', 1);
+      const client = await WsTestClient.connect(url);
+      await client.exchange('test.echo', 1);
       await eventually(() => lines.some((line) => line['msg'] === 'command'), 5000, 'the command line');
       const line = lines.find((entry) => entry['msg'] === 'command');
       assert.equal(line?.['commandId'], 't1');
@@ -285,9 +286,9 @@ describe('a trace across two nodes over Redis', { skip: redis.skip, timeout: 30_
 
   it('links a client traceparent through the handler on node A to the delivery on node B, parent to child', async () => {
     const [a, b] = nodes as [(typeof nodes)[number], (typeof nodes)[number]];
-    const sender = await TestClient.connect(a.url);
-    const listener = await TestClient.connect(b.url);
-    await listener.request('test.join', { room: 'ops' });
+    const sender = await WsTestClient.connect(a.url);
+    const listener = await WsTestClient.connect(b.url);
+    await listener.exchange('test.join', { room: 'ops' });
     const parent = randomTraceparent();
     const reply = sender.reply('x1');
     sender.ws.send(JSON.stringify({ type: 'test.shout', id: 'x1', payload: { text: 'traced', audience: 'room', id: 'ops' }, meta: { traceparent: parent.traceparent } }));

@@ -51,11 +51,11 @@ export const websocketHarness: Harness = {
       }),
     );
     const url = `ws://127.0.0.1:${transport.address.port}/ws`;
-    const clients: WsTestClient[] = [];
+    const clients: WsTestClient<ServerFrame>[] = [];
     return {
       app,
       async connect(user) {
-        const client = await WsTestClient.connect(url, user === undefined ? {} : { headers: { [USER_HEADER]: user.id } });
+        const client = await WsTestClient.connect<ServerFrame>(url, user === undefined ? {} : { headers: { [USER_HEADER]: user.id } });
         clients.push(client);
         return client;
       },
@@ -82,12 +82,3 @@ export const memoryHarness: Harness = {
     };
   },
 };
-
-/** Resolves once `predicate` holds, polling; rejects after `timeoutMs`. For state with no event to await. */
-export async function waitUntil(predicate: () => boolean | Promise<boolean>, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
