@@ -2,20 +2,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { settledMemory } from './support/gc.js';
-import { assertNothingLeft, churn, idle, serveChurn } from './support/churn.js';
+import { assertNothingLeft, churn, idle, serveWarmedUpChurn } from './support/churn.js';
 
 const CYCLES = 12_000;
 const WARM_UP = 1_000;
 const HEAP_BOUND = 4 * 1024 * 1024;
 
 test(`churn: ${CYCLES} connect/join/leave/disconnect cycles leave heap, indexes, presence and subscriptions at baseline`, { timeout: 120_000 }, async (t) => {
-  const { app, transport, url, backplane } = await serveChurn();
+  const { app, transport, url, backplane, baseline, subscribers, started } = await serveWarmedUpChurn(WARM_UP);
   try {
-    await churn(url, 0, WARM_UP);
-    await idle(transport);
-    const baseline = await settledMemory();
-    const subscribers = backplane.subscribers;
-    const started = Date.now();
 
     await churn(url, WARM_UP, CYCLES);
     await idle(transport);

@@ -47,9 +47,10 @@ test('drain: clients hear session.draining, every in-flight command replies, the
   await closing;
 });
 
-test('drain: the deadline bounds how long a stuck command can hold the shutdown', { timeout: 10_000 }, async () => {
+/** An application whose one command never finishes, with that command running. */
+async function serveStuckCommand(): Promise<Awaited<ReturnType<typeof serve>> & { client: WsTestClient }> {
   let started = 0;
-  const { app, transport, url } = await serve({
+  const served = await serve({
     app: { commandTimeoutMs: 60_000 },
     setup: (app) =>
       app.register(Work, () => {
@@ -57,12 +58,31 @@ test('drain: the deadline bounds how long a stuck command can hold the shutdown'
         return new Promise<number>(() => {});
       }),
   });
-  const client = await WsTestClient.connect(url);
+  const client = await WsTestClient.connect(served.url);
   client.ws.send(JSON.stringify({ type: 'work', id: 'stuck', payload: 1 }));
   await eventually(() => started === 1, 2000, 'the command to start');
+  return { ...served, client };
+}
+
+test('drain: the deadline bounds how long a stuck command can hold the shutdown', { timeout: 10_000 }, async () => {
+  const { app, transport, client } = await serveStuckCommand();
   const began = Date.now();
   assert.equal(await transport.drain({ deadlineMs: 200 }), false, 'reports that a command did not finish');
   assert.ok(Date.now() - began < 3000);
   assert.equal((await within(client.closed, 3000, 'the close')).code, 1001);
   await app.close();
+});
+
+// Regression: app.drain() resolved with nothing, throwing away whether every command had finished.
+test('app.drain() resolves false when a command outlives the deadline, and a later call gets the same outcome', { timeout: 10_000 }, async () => {
+  const { app } = await serveStuckCommand();
+  assert.equal(await app.drain({ deadlineMs: 200 }), false);
+  assert.equal(await app.drain(), false);
+});
+
+test('app.drain() resolves true when every command finished in time', { timeout: 10_000 }, async () => {
+  const { app, url } = await serve({ setup: (app) => app.register(Work, async (n) => n) });
+  const client = await WsTestClient.connect(url);
+  assert.equal((await client.exchange('work', 1)).payload, 1);
+  assert.equal(await app.drain({ deadlineMs: 1000 }), true);
 });

@@ -4,7 +4,6 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { Writable } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
@@ -12,6 +11,7 @@ import { handles, SetupError, SetupErrorCode, Switchyard } from '../src/index.js
 import { MemoryTransport } from '../src/testing.js';
 import { EchoBack, Greet, Greeter, Shout } from './fixtures/handler-contract.js';
 import { testLogger } from './support/harness.js';
+import { captureLogs } from './support/log-capture.js';
 
 const fixtures = new URL('./fixtures/handlers/', import.meta.url);
 const fixturePath = (name: string): string => fileURLToPath(new URL(name, fixtures));
@@ -37,16 +37,6 @@ function handlerModule(type: string, answer = type): string {
   return `import { defineCommand, handles, typed } from '${library}';\n` + `export default handles(defineCommand('${type}', { payload: typed() }), () => ${JSON.stringify(answer)});\n`;
 }
 
-function capture(): { logger: pino.Logger; lines: Array<Record<string, unknown>> } {
-  const lines: Array<Record<string, unknown>> = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { logger: pino({ level: 'info' }, stream), lines };
-}
 
 function setupError(code: SetupErrorCode, ...mentions: string[]): (error: unknown) => boolean {
   return (error) => {
@@ -61,7 +51,7 @@ describe('app.registerDirectory()', () => {
   it('registers each compiled handler module of the folder, functions and injected classes, and logs each at info', async () => {
     // The folder is tsc output: beside each .js lie its .d.ts and .js.map, which must not count.
     assert.ok(existsSync(fixturePath('greet.d.ts')) && existsSync(fixturePath('greet.js.map')));
-    const { logger, lines } = capture();
+    const { logger, lines } = captureLogs('info');
     const app = new Switchyard({ logger });
     app.container.registerSingleton(Greeter);
     const loaded = await app.registerDirectory(fixtures);

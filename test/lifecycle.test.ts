@@ -142,33 +142,6 @@ describe('transport lifecycle', () => {
   });
 });
 
-describe('drain', () => {
-  // Regression: app.drain() resolved with nothing, throwing away whether every command had finished.
-  it('app.drain() resolves false when a command outlives the deadline', { timeout: 10_000 }, async () => {
-    let started = 0;
-    const { app, url } = await serve({
-      app: { commandTimeoutMs: 60_000 },
-      setup: (app) =>
-        app.register(Work, () => {
-          started++;
-          return new Promise<number>(() => {});
-        }),
-    });
-    const client = await WsTestClient.connect(url);
-    client.ws.send(JSON.stringify({ type: 'work', id: 'stuck', payload: 1 }));
-    await eventually(() => started === 1, 2000, 'the command to start');
-    assert.equal(await app.drain({ deadlineMs: 200 }), false);
-    assert.equal(await app.drain(), false, 'a later call gets the same outcome');
-  });
-
-  it('app.drain() resolves true when every command finished in time', { timeout: 10_000 }, async () => {
-    const { app, url } = await serve({ setup: (app) => app.register(Work, async (n) => n) });
-    const client = await WsTestClient.connect(url);
-    assert.equal((await client.exchange('work', 1)).payload, 1);
-    assert.equal(await app.drain({ deadlineMs: 1000 }), true);
-  });
-});
-
 describe('ownership: the application closes what it made, and nothing it was given', () => {
   // Regression: close() closed a backplane the application had been given (and did not close the presence either way).
   it('a backplane and a presence passed in stay open after app.close(); another application on them keeps delivering', { timeout: 10_000 }, async () => {

@@ -1,23 +1,12 @@
 /** Logs go to a real pino destination stream, read back line by line. */
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { pino } from 'pino';
 import { Switchyard } from '../src/index.js';
 import { MemoryTransport } from '../src/testing.js';
 import { Boom, Echo, SECRET, registerFixtures } from './support/fixtures.js';
+import { captureLogs } from './support/log-capture.js';
 
-/** A logger writing to a stream read back line by line; pino's own default level (info) unless told. */
-function capture(level?: pino.Level): { logger: pino.Logger; lines: Array<Record<string, unknown>> } {
-  const lines: Array<Record<string, unknown>> = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { logger: pino(level === undefined ? {} : { level }, stream), lines };
-}
 
 async function flushed(): Promise<void> {
   await new Promise((resolve) => setImmediate(resolve));
@@ -25,7 +14,7 @@ async function flushed(): Promise<void> {
 
 describe('logging', () => {
   it('writes one debug line per command with type, id, connection, duration and outcome', async () => {
-    const { logger, lines } = capture('debug');
+    const { logger, lines } = captureLogs('debug');
     const app = registerFixtures(new Switchyard({ logger }));
     const client = (await app.listen(new MemoryTransport())).connect();
     await client.request(Echo, 'x');
@@ -43,7 +32,7 @@ describe('logging', () => {
   });
 
   it('logs an unexpected handler failure at error level with its stack, which the client never sees', async () => {
-    const { logger, lines } = capture('debug');
+    const { logger, lines } = captureLogs('debug');
     const app = registerFixtures(new Switchyard({ logger }));
     const client = (await app.listen(new MemoryTransport())).connect();
     await assert.rejects(client.request(Boom, {}), { code: 'INTERNAL' });
@@ -58,7 +47,7 @@ describe('logging', () => {
   });
 
   it('writes nothing per command at the default info level', async () => {
-    const { logger, lines } = capture();
+    const { logger, lines } = captureLogs();
     const app = registerFixtures(new Switchyard({ logger }));
     const client = (await app.listen(new MemoryTransport())).connect();
     await client.request(Echo, 'quiet');

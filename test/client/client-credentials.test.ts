@@ -93,6 +93,23 @@ function codes(errors: readonly unknown[]): string[] {
   return errors.map((error) => (error instanceof ClientError ? error.code : String(error)));
 }
 
+
+/** A client whose token provider records each request and answers with `pick(requests so far)`; it retries fast and records its errors. */
+function providerClient(url: string, pick: (requests: TokenRequest[]) => string) {
+  const requests: TokenRequest[] = [];
+  const seen = recorder();
+  const client = new SwitchyardClient({
+    url,
+    WebSocket,
+    token: (request) => {
+      requests.push(request);
+      return pick(requests);
+    },
+    reconnect: fastRetry,
+    onError: seen.onError,
+  });
+  return { client, requests, seen };
+}
 describe('credentials: a token provider, a refused token, an expired session', { timeout: 20_000 }, () => {
   const cleanups: (() => Promise<void>)[] = [];
   after(async () => {
@@ -161,18 +178,7 @@ describe('credentials: a token provider, a refused token, an expired session', {
     const server = await jwtServer();
     cleanups.push(server.close);
     const expired = await token('ada', -60);
-    const requests: TokenRequest[] = [];
-    const seen = recorder();
-    const client = new SwitchyardClient({
-      url: server.url,
-      WebSocket,
-      token: (request) => {
-        requests.push(request);
-        return expired;
-      },
-      reconnect: fastRetry, // maxAttempts stays at its default of 20
-      onError: seen.onError,
-    });
+    const { client, requests, seen } = providerClient(server.url, () => expired); // maxAttempts stays at its default of 20
     const queued = client.request(Whoami).catch((error: unknown) => error);
     const closing = stateReached(client, 'closed');
     await assert.rejects(within(client.ready(), 5000, 'the client to give up'), { code: ClientErrorCode.UNAUTHORIZED });
@@ -220,18 +226,7 @@ describe('credentials: a token provider, a refused token, an expired session', {
     cleanups.push(server.close);
     const shortLived = await token('ada', 1);
     const fresh = await token('ada');
-    const requests: TokenRequest[] = [];
-    const seen = recorder();
-    const client = new SwitchyardClient({
-      url: server.url,
-      WebSocket,
-      token: (request) => {
-        requests.push(request);
-        return requests.length === 1 ? shortLived : fresh;
-      },
-      reconnect: fastRetry,
-      onError: seen.onError,
-    });
+    const { client, requests, seen } = providerClient(server.url, (requests) => (requests.length === 1 ? shortLived : fresh));
     try {
       await within(client.ready(), 5000, 'the first connection');
       const dropped = stateReached(client, 'reconnecting', 4000);

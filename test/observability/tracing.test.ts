@@ -1,7 +1,6 @@
 /** Traces through @opentelemetry/api, recorded by the SDK's in-memory exporter, over real sockets and real Redis. */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { context, SpanKind, SpanStatusCode } from '@opentelemetry/api';
@@ -15,6 +14,7 @@ import { registerFixtures, Shouted } from '../support/fixtures.js';
 import { uniquePrefix, useRedis } from '../support/redis.js';
 import { eventually, serve } from '../support/socket-harness.js';
 import { WsTestClient } from '../support/ws-test-client.js';
+import { captureLogs } from '../support/log-capture.js';
 
 // What the Node SDK registers: without a context manager, context does not follow awaits.
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
@@ -34,17 +34,6 @@ function randomTraceparent(): { traceparent: string; traceId: string; spanId: st
   return { traceparent: `00-${traceId}-${spanId}-01`, traceId, spanId };
 }
 
-/** A logger writing JSON lines to a real stream, read back parsed. */
-function capture(): { logger: pino.Logger; lines: Array<Record<string, unknown>> } {
-  const lines: Array<Record<string, unknown>> = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { logger: pino({ level: 'debug' }, stream), lines };
-}
 
 function one(spans: readonly ReadableSpan[], name: string): ReadableSpan {
   const found = spans.filter((span) => span.name === name);
@@ -210,7 +199,7 @@ describe('OpenTelemetry tracing', () => {
   });
 
   it("puts the command's trace and span ids, and its id, on every log line about it", async () => {
-    const { logger, lines } = capture();
+    const { logger, lines } = captureLogs('debug');
     const { app, spans, url } = await traced({}, logger);
     try {
       const client = await WsTestClient.connect(url);
@@ -243,7 +232,7 @@ describe('OpenTelemetry tracing', () => {
   });
 
   it('logs no trace ids when tracing is off', async () => {
-    const { logger, lines } = capture();
+    const { logger, lines } = captureLogs('debug');
     const { app, url } = await serve({ app: { logger }, setup: (app) => void registerFixtures(app) });
     try {
       const client = await WsTestClient.connect(url);

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { settledMemory } from '../support/gc.js';
-import { assertNothingLeft, churn, idle, serveChurn } from '../support/churn.js';
+import { assertNothingLeft, churn, idle, serveWarmedUpChurn } from '../support/churn.js';
 
 const CYCLES = 50_000;
 const CHECKPOINT = 10_000;
@@ -18,13 +18,8 @@ const HEAP_TOLERANCE = 0.05;
 const mib = (bytes: number): string => (bytes / 1048576).toFixed(2);
 
 test(`churn soak: ${CYCLES} connect/join/leave/disconnect cycles end with the heap within 5% of baseline and nothing left behind`, { timeout: 600_000 }, async (t) => {
-  const { app, transport, url, backplane } = await serveChurn();
+  const { app, transport, url, backplane, baseline, subscribers, started } = await serveWarmedUpChurn(WARM_UP);
   try {
-    await churn(url, 0, WARM_UP);
-    await idle(transport);
-    const baseline = await settledMemory();
-    const subscribers = backplane.subscribers;
-    const started = Date.now();
     const series: string[] = [];
 
     for (let done = 0; done < CYCLES; done += CHECKPOINT) {

@@ -8,6 +8,7 @@ import { defer, finalize, type Observable } from 'rxjs';
 import WebSocket from 'ws';
 import { MemoryBackplane, defineCommand, typed, type Backplane, type EventEnvelope, type Switchyard, type WebSocketTransport } from '../../src/index.js';
 import { eventually, serve, within } from './socket-harness.js';
+import { settledMemory } from './gc.js';
 
 export const CHURN_ROOMS = 50;
 export const CHURN_USERS = 100;
@@ -98,3 +99,21 @@ export async function assertNothingLeft(app: Switchyard, transport: WebSocketTra
   for (let user = 0; user < CHURN_USERS; user++) assert.deepEqual(await app.presence.sessions(`u${user}`), []);
   assert.equal(backplane.subscribers, subscribers, 'no subscription per connection is left behind');
 }
+
+/**
+ * `serveChurn()` after `warmUp` cycles, idle, with the settled heap and the
+ * backplane's subscriber count taken as the baseline the churn is held to.
+ */
+export async function serveWarmedUpChurn(warmUp: number): Promise<Awaited<ReturnType<typeof serveChurn>> & { baseline: Awaited<ReturnType<typeof settledMemory>>; subscribers: number; started: number }> {
+  const served = await serveChurn();
+  try {
+    await churn(served.url, 0, warmUp);
+    await idle(served.transport);
+    const baseline = await settledMemory();
+    return { ...served, baseline, subscribers: served.backplane.subscribers, started: Date.now() };
+  } catch (error) {
+    await served.app.close();
+    throw error;
+  }
+}
+
