@@ -68,3 +68,6 @@ export { jsonRpcCodec, JsonRpcErrorCode } from './transport/codecs/json-rpc-code
 export { WebSocketTransport } from './transport/websocket/websocket-transport.js';
 export type { AuthenticateContext, WebSocketTransportOptions } from './transport/websocket/websocket-options.js';
 export { FRAMES_PER_TURN } from './transport/websocket/ws-socket.js';
+export { HttpTransport, SESSION_HEADER } from './transport/http/http-transport.js';
+export type { HttpTransportOptions } from './transport/http/http-options.js';
+export { httpStatusOf } from './transport/http/http-status.js';

@@ -5,6 +5,7 @@ import type { Identity } from '../protocol/identity.js';
 import type { TokenVerifier } from '../commands/session.js';
 import { CloseCode, CommandError, ErrorCode } from '../protocol/errors.js';
 import type { Reply } from '../protocol/frames.js';
+import type { DecodedCommand, RejectedFrame } from '../protocol/codec.js';
 import type { EventEnvelope } from '../events/event-envelope.js';
 import { SessionConnected, SessionDraining } from '../protocol/session-events.js';
 import { Connection, type ConnectionOwner } from './connection.js';
@@ -89,16 +90,17 @@ export class ConnectionHub implements ConnectionOwner {
 
   /**
    * Registers a new connection and greets it with `session.connected`.
-   * `verifyToken` checks tokens as the connection's endpoint does, for `session.reauth`.
+   * `verifyToken` checks tokens as the connection's endpoint does, for `session.reauth`;
+   * `greeting` adds a transport's own fields to that event (the HTTP transport's session token).
    */
-  open(socket: Socket, user: Identity | undefined, verifyToken?: TokenVerifier): Connection {
+  open(socket: Socket, user: Identity | undefined, verifyToken?: TokenVerifier, greeting?: Readonly<Record<string, unknown>>): Connection {
     const id = `${this.#prefix}-${(++this.#sequence).toString(36)}`;
     const connection = new Connection(id, user, socket, this, verifyToken);
     this.registry.add(connection);
     this.#telemetry.connectionOpened();
     this.#scheduleExpiry(connection);
     this.#context.presence.connected({ connectionId: id, userId: user?.id }).catch(this.#context.reportError);
-    connection.send(this.#context.codec.encodeEvent(SessionConnected.type, { connectionId: id, user: user ?? null }));
+    connection.send(this.#context.codec.encodeEvent(SessionConnected.type, { connectionId: id, user: user ?? null, ...greeting }));
     return connection;
   }
 
@@ -111,16 +113,35 @@ export class ConnectionHub implements ConnectionOwner {
     const now = performance.now();
     const refused = this.#gate.admit(connection, now);
     if (refused !== undefined) return this.#refuseRate(connection, data, isBinary, refused, now);
-    const decoded = this.#context.codec.decode(data, isBinary);
-    if (!decoded.ok) return this.#refuse(connection, decoded.id, decoded.error);
+    this.#run(connection, this.#context.codec.decode(data, isBinary), undefined);
+  }
+
+  /**
+   * Runs one command that brought its own way back (an HTTP request acting
+   * as this connection): the same rates, checks and bus as `receive()`, but
+   * `decode` runs only once the rates admit it, and the one reply goes to
+   * `respond` rather than down the connection's socket. Every command gets
+   * its reply, so it should carry an id.
+   */
+  request(connection: Connection, decode: () => DecodedCommand | RejectedFrame, respond: (reply: Reply) => void): void {
+    if (!connection.open) return respond({ kind: 'error', id: undefined, error: toWire(new CommandError(ErrorCode.UNAVAILABLE, 'the session has closed')) });
+    const now = performance.now();
+    const refused = this.#gate.admit(connection, now);
+    if (refused === undefined) return this.#run(connection, decode(), respond);
+    if (this.#gate.strike(connection, now) === 'close') connection.close(CloseCode.POLICY_VIOLATION, 'rate limit exceeded');
+    this.#refuse(connection, undefined, new CommandError(ErrorCode.RATE_LIMITED, refused), respond);
+  }
+
+  #run(connection: Connection, decoded: DecodedCommand | RejectedFrame, respond: ((reply: Reply) => void) | undefined): void {
+    if (!decoded.ok) return this.#refuse(connection, decoded.id, decoded.error, respond);
     const problem = inspectPayload(decoded.payload, this.#limits.maxPayloadDepth);
-    if (problem !== undefined) return this.#refuse(connection, decoded.id, new CommandError(ErrorCode.BAD_FRAME, problem));
+    if (problem !== undefined) return this.#refuse(connection, decoded.id, new CommandError(ErrorCode.BAD_FRAME, problem), respond);
     if (this.#draining) {
-      return this.#refuse(connection, decoded.id, new CommandError(ErrorCode.UNAVAILABLE, 'the server is draining; send it again on a new connection'));
+      return this.#refuse(connection, decoded.id, new CommandError(ErrorCode.UNAVAILABLE, 'the server is draining; send it again on a new connection'), respond);
     }
     const maxPending = this.#limits.maxPendingCommands;
     if (connection.pending >= maxPending) {
-      return this.#refuse(connection, decoded.id, new CommandError(ErrorCode.RATE_LIMITED, `too many commands in flight (at most ${maxPending}); wait for their replies`));
+      return this.#refuse(connection, decoded.id, new CommandError(ErrorCode.RATE_LIMITED, `too many commands in flight (at most ${maxPending}); wait for their replies`), respond);
     }
     connection.pending++;
     this.#inFlight.begin();
@@ -129,7 +150,8 @@ export class ConnectionHub implements ConnectionOwner {
       (reply) => {
         connection.pending--;
         try {
-          this.#reply(connection, reply);
+          if (respond === undefined) this.#reply(connection, reply);
+          else if (reply !== undefined) respond(reply);
         } catch (error) {
           // A throw here would be an unhandled rejection, which ends a Node process.
           this.#context.reportError(error);
@@ -140,6 +162,7 @@ export class ConnectionHub implements ConnectionOwner {
       (error: unknown) => {
         connection.pending--;
         this.#context.reportError(error);
+        respond?.({ kind: 'error', id: decoded.id, error: toWire(new CommandError(ErrorCode.INTERNAL, 'internal error')) });
         this.#inFlight.end();
       },
     );
@@ -271,10 +294,12 @@ export class ConnectionHub implements ConnectionOwner {
     this.#refuse(connection, id, new CommandError(ErrorCode.RATE_LIMITED, message));
   }
 
-  #refuse(connection: Connection, id: string | undefined, error: CommandError): void {
+  #refuse(connection: Connection, id: string | undefined, error: CommandError, respond?: (reply: Reply) => void): void {
     this.#telemetry.frameRefused(error.code);
     connection.log.debug({ code: error.code, commandId: id }, error.message);
-    this.#reply(connection, { kind: 'error', id, error: toWire(error) });
+    const reply: Reply = { kind: 'error', id, error: toWire(error) };
+    if (respond === undefined) this.#reply(connection, reply);
+    else respond(reply);
   }
 
   #reply(connection: Connection, reply: Reply | undefined): void {
