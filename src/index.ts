@@ -64,7 +64,7 @@ export { resolveHubOptions } from './session/hub-options.js';
 export type { AddressBudgetOptions, BudgetOptions, HubOptions, RateLimitOptions, RateOptions, ResolvedHubOptions, UserBudgetOptions } from './session/hub-options.js';
 export type { Codec, DecodedCommand, RejectedFrame } from './protocol/codec.js';
 export { jsonCodec, MAX_ID_LENGTH } from './transport/codecs/json-codec.js';
-export { jsonRpcCodec, JsonRpcErrorCode } from './transport/codecs/json-rpc-codec.js';
+export { jsonRpcCodec, JsonRpcErrorCode, MAX_BATCH_LENGTH } from './transport/codecs/json-rpc-codec.js';
 export { WebSocketTransport } from './transport/websocket/websocket-transport.js';
 export type { AuthenticateContext, WebSocketTransportOptions } from './transport/websocket/websocket-options.js';
 export { FRAMES_PER_TURN } from './transport/websocket/ws-socket.js';

@@ -113,7 +113,32 @@ export class ConnectionHub implements ConnectionOwner {
     const now = performance.now();
     const refused = this.#gate.admit(connection, now);
     if (refused !== undefined) return this.#refuseRate(connection, data, isBinary, refused, now);
-    this.#run(connection, this.#context.codec.decode(data, isBinary), undefined);
+    const codec = this.#context.codec;
+    const batch = codec.decodeBatch?.(data, isBinary);
+    if (batch !== undefined) return this.#batch(connection, batch);
+    this.#run(connection, codec.decode(data, isBinary), undefined);
+  }
+
+  /**
+   * Runs the commands of one batch frame, each charged to the rates as a
+   * frame of its own (the frame itself was charged as the first), and sends
+   * their replies together once all are in, in the batch's order; nothing
+   * when none has one to send (a batch of notifications).
+   */
+  #batch(connection: Connection, commands: ReadonlyArray<DecodedCommand | RejectedFrame>): void {
+    const codec = this.#context.codec;
+    const replies: Array<string | undefined> = new Array(commands.length);
+    let left = commands.length;
+    commands.forEach((command, index) => {
+      const respond = (reply: Reply | undefined): void => {
+        replies[index] = reply === undefined ? undefined : this.#encode(connection, reply);
+        if (--left > 0 || !connection.open) return;
+        const sent = replies.filter((encoded): encoded is string => encoded !== undefined);
+        if (sent.length > 0) connection.send(codec.encodeBatch?.(sent) ?? `[${sent.join(',')}]`);
+      };
+      if (index === 0) this.#run(connection, command, respond);
+      else this.request(connection, () => command, respond);
+    });
   }
 
   /**
@@ -123,7 +148,7 @@ export class ConnectionHub implements ConnectionOwner {
    * `respond` rather than down the connection's socket. Every command gets
    * its reply, so it should carry an id.
    */
-  request(connection: Connection, decode: () => DecodedCommand | RejectedFrame, respond: (reply: Reply) => void): void {
+  request(connection: Connection, decode: () => DecodedCommand | RejectedFrame, respond: (reply: Reply | undefined) => void): void {
     if (!connection.open) return respond({ kind: 'error', id: undefined, error: toWire(new CommandError(ErrorCode.UNAVAILABLE, 'the session has closed')) });
     const now = performance.now();
     const refused = this.#gate.admit(connection, now);
@@ -132,7 +157,7 @@ export class ConnectionHub implements ConnectionOwner {
     this.#refuse(connection, undefined, new CommandError(ErrorCode.RATE_LIMITED, refused), respond);
   }
 
-  #run(connection: Connection, decoded: DecodedCommand | RejectedFrame, respond: ((reply: Reply) => void) | undefined): void {
+  #run(connection: Connection, decoded: DecodedCommand | RejectedFrame, respond: ((reply: Reply | undefined) => void) | undefined): void {
     if (!decoded.ok) return this.#refuse(connection, decoded.id, decoded.error, respond);
     const problem = inspectPayload(decoded.payload, this.#limits.maxPayloadDepth);
     if (problem !== undefined) return this.#refuse(connection, decoded.id, new CommandError(ErrorCode.BAD_FRAME, problem), respond);
@@ -151,7 +176,7 @@ export class ConnectionHub implements ConnectionOwner {
         connection.pending--;
         try {
           if (respond === undefined) this.#reply(connection, reply);
-          else if (reply !== undefined) respond(reply);
+          else respond(reply);
         } catch (error) {
           // A throw here would be an unhandled rejection, which ends a Node process.
           this.#context.reportError(error);
@@ -294,7 +319,7 @@ export class ConnectionHub implements ConnectionOwner {
     this.#refuse(connection, id, new CommandError(ErrorCode.RATE_LIMITED, message));
   }
 
-  #refuse(connection: Connection, id: string | undefined, error: CommandError, respond?: (reply: Reply) => void): void {
+  #refuse(connection: Connection, id: string | undefined, error: CommandError, respond?: (reply: Reply | undefined) => void): void {
     this.#telemetry.frameRefused(error.code);
     connection.log.debug({ code: error.code, commandId: id }, error.message);
     const reply: Reply = { kind: 'error', id, error: toWire(error) };
@@ -304,15 +329,18 @@ export class ConnectionHub implements ConnectionOwner {
 
   #reply(connection: Connection, reply: Reply | undefined): void {
     if (reply === undefined || !connection.open) return;
-    let data: string | undefined;
+    const data = this.#encode(connection, reply);
+    if (data !== undefined) connection.send(data);
+  }
+
+  #encode(connection: Connection, reply: Reply): string | undefined {
     try {
-      data = this.#context.codec.encodeReply(reply);
+      return this.#context.codec.encodeReply(reply);
     } catch (error) {
       // A result that cannot be encoded (a BigInt, a cycle) is the handler's bug, not the client's.
       connection.log.error({ err: error, commandId: reply.id }, 'reply could not be encoded');
-      data = this.#context.codec.encodeReply({ kind: 'error', id: reply.id, error: toWire(new CommandError(ErrorCode.INTERNAL, 'internal error')) });
+      return this.#context.codec.encodeReply({ kind: 'error', id: reply.id, error: toWire(new CommandError(ErrorCode.INTERNAL, 'internal error')) });
     }
-    if (data !== undefined) connection.send(data);
   }
 
   #deliver(envelope: EventEnvelope): void {

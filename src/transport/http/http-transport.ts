@@ -236,7 +236,9 @@ export class HttpTransport implements Transport {
     return false;
   }
 
-  #answer(response: ServerResponse, reply: Reply): void {
+  #answer(response: ServerResponse, reply: Reply | undefined): void {
+    // Every posted command has an id, so the bus answers each; a missing reply is nothing to say.
+    if (reply === undefined) return void (response.headersSent || response.destroyed || response.writeHead(204).end());
     if (reply.kind === 'error') return answerWireError(response, reply.error);
     let body: string;
     try {
