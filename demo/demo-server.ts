@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
-import { WebSocketTransport, type Identity, type Switchyard } from '../src/index.js';
+import { HttpTransport, WebSocketTransport, jsonRpcCodec, type Identity, type Switchyard } from '../src/index.js';
 import { scaleOutFromEnv } from '../src/redis.js';
 import { createDemoApp } from './app.js';
 import type { CartStore } from './cart/cart-store.js';
@@ -59,8 +59,9 @@ const clientDir = fileURLToPath(new URL('../src/client/', import.meta.url));
 
 /**
  * Starts the demo: one port, the page at `/`, the compiled client at
- * `/client/`, the bus at `/ws`, its AsyncAPI contract at `/asyncapi.json`,
- * its metrics at `/metrics`.
+ * `/client/`, the bus at `/ws` (protocol v1) and `/rpc` (JSON-RPC 2.0),
+ * over HTTP at `POST /commands/{type}` and `GET /events`, its AsyncAPI
+ * contract at `/asyncapi.json`, its metrics at `/metrics`.
  *
  * @example
  * const server = await startDemoServer({ port: 0 });
@@ -106,6 +107,9 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     });
   });
   await app.listen(new WebSocketTransport({ server, path: '/ws', authenticate }));
+  // The same handlers for JSON-RPC 2.0 clients, and over plain HTTP (commands, and events as Server-Sent Events).
+  await app.listen(new WebSocketTransport({ server, path: '/rpc', codec: jsonRpcCodec, authenticate }));
+  await app.listen(new HttpTransport({ server, authenticate }));
   await listen(server, port, host);
   const bound = (server.address() as AddressInfo).port;
   let closing: Promise<void> | undefined;

@@ -1,13 +1,14 @@
 /**
  * The bus's observable behaviour, run once per transport: the WebSocket
- * transport with real sockets and the memory transport must be
+ * transport with real sockets, the HTTP transport (commands posted, events
+ * over Server-Sent Events) and the memory transport must be
  * indistinguishable to a client.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { CommandError, ErrorCode, MAX_ID_LENGTH, type Middleware, type ServerFrame } from '../src/index.js';
 import { Add, Boom, Delay, Echo, Join, Refuse, SECRET, Shout, Shouted, Slow, registerFixtures } from './support/fixtures.js';
-import { memoryHarness, websocketHarness, type Running, type TestClient } from './support/harness.js';
+import { httpHarness, memoryHarness, websocketHarness, type Running, type TestClient } from './support/harness.js';
 import { eventually, serve } from './support/socket-harness.js';
 import { WsTestClient } from './support/ws-test-client.js';
 
@@ -40,7 +41,7 @@ async function settled(client: TestClient): Promise<void> {
   await client.request(Echo, 'barrier');
 }
 
-for (const harness of [websocketHarness, memoryHarness]) {
+for (const harness of [websocketHarness, httpHarness, memoryHarness]) {
   describe(harness.name, () => {
     let server: Running;
     const aborted: string[] = [];

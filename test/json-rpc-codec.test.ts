@@ -90,14 +90,44 @@ describe('JSON-RPC 2.0 codec over ws', () => {
     client.close();
   });
 
-  it('answers unreadable frames with id null, and batches with Invalid Request', async () => {
+  it('answers unreadable frames with id null, and an empty batch with one Invalid Request', async () => {
     const client = await peer();
     client.send('{oops');
     const parse = await client.next((message) => message['id'] === null);
     assert.equal((parse['error'] as { code: number }).code, JsonRpcErrorCode.PARSE_ERROR);
-    client.send([{ jsonrpc: '2.0', method: 'test.echo', id: 9 }]);
-    const batch = await client.next((message) => message['id'] === null && (message['error'] as { code: number }).code === JsonRpcErrorCode.INVALID_REQUEST);
-    assert.match((batch['error'] as { message: string }).message, /batch/);
+    client.send([]);
+    const empty = await client.next((message) => message['id'] === null && (message['error'] as { code: number }).code === JsonRpcErrorCode.INVALID_REQUEST);
+    assert.match((empty['error'] as { message: string }).message, /batch/);
+    client.close();
+  });
+
+  it('answers a batch with one array of responses in order, leaving its notifications out', async () => {
+    const client = await peer();
+    client.send([
+      { jsonrpc: '2.0', method: 'test.add', params: { a: 2, b: 3 }, id: 1 },
+      { jsonrpc: '2.0', method: 'test.shout', params: { text: 'in a batch', audience: 'connection', id: 'nobody' } },
+      { jsonrpc: '2.0', method: 'nope', id: 'two' },
+      1,
+      { jsonrpc: '2.0', method: 'test.echo', params: 'last', id: 9007199254740993 },
+    ]);
+    const batch = (await client.next((message) => Array.isArray(message))) as unknown as Message[];
+    assert.equal(batch.length, 4, 'four responses: the notification has none');
+    assert.deepEqual(batch[0], { jsonrpc: '2.0', id: 1, result: 5 });
+    assert.deepEqual([batch[1]?.['id'], (batch[1]?.['error'] as { code: number }).code], ['two', JsonRpcErrorCode.METHOD_NOT_FOUND]);
+    assert.deepEqual([batch[2]?.['id'], (batch[2]?.['error'] as { code: number }).code], [null, JsonRpcErrorCode.INVALID_REQUEST]);
+    assert.equal(batch[3]?.['result'], 'last');
+    client.close();
+  });
+
+  it('sends nothing for a batch of notifications', async () => {
+    const client = await peer();
+    client.send([
+      { jsonrpc: '2.0', method: 'test.echo', params: 1 },
+      { jsonrpc: '2.0', method: 'nope' },
+    ]);
+    client.send({ jsonrpc: '2.0', method: 'test.echo', params: 'barrier', id: 'b' });
+    await client.next((message) => message['id'] === 'b');
+    assert.deepEqual(client.received.filter((message) => Array.isArray(message) || 'result' in message || 'error' in message).length, 1, 'only the barrier was answered');
     client.close();
   });
 

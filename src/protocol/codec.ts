@@ -27,6 +27,16 @@ export interface Codec {
   /** Short name, for logs. */
   readonly name: string;
   decode(data: Buffer | string, isBinary: boolean): DecodedCommand | RejectedFrame;
+  /**
+   * For protocols whose frames may hold several commands (JSON-RPC 2.0
+   * batches): the commands of a frame that is a batch, in order, or
+   * `undefined` for any other frame, which `decode` then reads. It must tell
+   * cheaply (a look at the first character), as it runs for every frame.
+   * Without it every frame holds one command.
+   */
+  decodeBatch?(data: Buffer | string, isBinary: boolean): ReadonlyArray<DecodedCommand | RejectedFrame> | undefined;
+  /** Joins the encoded replies of one batch into one frame (those `encodeReply` sent nothing for are left out). @default a JSON array */
+  encodeBatch?(replies: readonly string[]): string;
   /** Encodes the one reply to a command; `undefined` when the protocol says to send nothing. */
   encodeReply(reply: Reply): string | undefined;
   /** Encodes an event; called once per event, however many recipients it has. */

@@ -3,12 +3,14 @@ import { typed } from './typed.js';
 import { defineEvent } from './define-event.js';
 
 /**
- * Sent to every new connection first: its id, and who it is.
+ * Sent to every new connection first: its id, and who it is. On an HTTP
+ * event stream it also carries `sessionToken`, the value of the
+ * `Switchyard-Session` header that makes a posted command act as this session.
  *
  * @example
  * client.on(SessionConnected, ({ connectionId }) => console.log('I am', connectionId));
  */
-export const SessionConnected = defineEvent('session.connected', typed<{ connectionId: string; user: Identity | null }>());
+export const SessionConnected = defineEvent('session.connected', typed<{ connectionId: string; user: Identity | null; sessionToken?: string }>());
 
 /**
  * Sent to every connection when the node starts draining for shutdown:

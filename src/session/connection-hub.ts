@@ -5,6 +5,7 @@ import type { Identity } from '../protocol/identity.js';
 import type { TokenVerifier } from '../commands/session.js';
 import { CloseCode, CommandError, ErrorCode } from '../protocol/errors.js';
 import type { Reply } from '../protocol/frames.js';
+import type { DecodedCommand, RejectedFrame } from '../protocol/codec.js';
 import type { EventEnvelope } from '../events/event-envelope.js';
 import { SessionConnected, SessionDraining } from '../protocol/session-events.js';
 import { Connection, type ConnectionOwner } from './connection.js';
@@ -89,16 +90,17 @@ export class ConnectionHub implements ConnectionOwner {
 
   /**
    * Registers a new connection and greets it with `session.connected`.
-   * `verifyToken` checks tokens as the connection's endpoint does, for `session.reauth`.
+   * `verifyToken` checks tokens as the connection's endpoint does, for `session.reauth`;
+   * `greeting` adds a transport's own fields to that event (the HTTP transport's session token).
    */
-  open(socket: Socket, user: Identity | undefined, verifyToken?: TokenVerifier): Connection {
+  open(socket: Socket, user: Identity | undefined, verifyToken?: TokenVerifier, greeting?: Readonly<Record<string, unknown>>): Connection {
     const id = `${this.#prefix}-${(++this.#sequence).toString(36)}`;
     const connection = new Connection(id, user, socket, this, verifyToken);
     this.registry.add(connection);
     this.#telemetry.connectionOpened();
     this.#scheduleExpiry(connection);
     this.#context.presence.connected({ connectionId: id, userId: user?.id }).catch(this.#context.reportError);
-    connection.send(this.#context.codec.encodeEvent(SessionConnected.type, { connectionId: id, user: user ?? null }));
+    connection.send(this.#context.codec.encodeEvent(SessionConnected.type, { connectionId: id, user: user ?? null, ...greeting }));
     return connection;
   }
 
@@ -111,16 +113,60 @@ export class ConnectionHub implements ConnectionOwner {
     const now = performance.now();
     const refused = this.#gate.admit(connection, now);
     if (refused !== undefined) return this.#refuseRate(connection, data, isBinary, refused, now);
-    const decoded = this.#context.codec.decode(data, isBinary);
-    if (!decoded.ok) return this.#refuse(connection, decoded.id, decoded.error);
+    const codec = this.#context.codec;
+    const batch = codec.decodeBatch?.(data, isBinary);
+    if (batch !== undefined) return this.#batch(connection, batch);
+    this.#run(connection, codec.decode(data, isBinary), undefined);
+  }
+
+  /**
+   * Runs the commands of one batch frame, each charged to the rates as a
+   * frame of its own (the frame itself was charged as the first), and sends
+   * their replies together once all are in, in the batch's order; nothing
+   * when none has one to send (a batch of notifications).
+   */
+  #batch(connection: Connection, commands: ReadonlyArray<DecodedCommand | RejectedFrame>): void {
+    const codec = this.#context.codec;
+    const replies: Array<string | undefined> = new Array(commands.length);
+    let left = commands.length;
+    commands.forEach((command, index) => {
+      const respond = (reply: Reply | undefined): void => {
+        replies[index] = reply === undefined ? undefined : this.#encode(connection, reply);
+        if (--left > 0 || !connection.open) return;
+        const sent = replies.filter((encoded): encoded is string => encoded !== undefined);
+        if (sent.length > 0) connection.send(codec.encodeBatch?.(sent) ?? `[${sent.join(',')}]`);
+      };
+      if (index === 0) this.#run(connection, command, respond);
+      else this.request(connection, () => command, respond);
+    });
+  }
+
+  /**
+   * Runs one command that brought its own way back (an HTTP request acting
+   * as this connection): the same rates, checks and bus as `receive()`, but
+   * `decode` runs only once the rates admit it, and the one reply goes to
+   * `respond` rather than down the connection's socket. Every command gets
+   * its reply, so it should carry an id.
+   */
+  request(connection: Connection, decode: () => DecodedCommand | RejectedFrame, respond: (reply: Reply | undefined) => void): void {
+    if (!connection.open) return respond({ kind: 'error', id: undefined, error: toWire(new CommandError(ErrorCode.UNAVAILABLE, 'the session has closed')) });
+    const now = performance.now();
+    const refused = this.#gate.admit(connection, now);
+    if (refused === undefined) return this.#run(connection, decode(), respond);
+    if (this.#gate.strike(connection, now) === 'close') connection.close(CloseCode.POLICY_VIOLATION, 'rate limit exceeded');
+    this.#refuse(connection, undefined, new CommandError(ErrorCode.RATE_LIMITED, refused), respond);
+  }
+
+  #run(connection: Connection, decoded: DecodedCommand | RejectedFrame, respond: ((reply: Reply | undefined) => void) | undefined): void {
+    if (!decoded.ok) return this.#refuse(connection, decoded.id, decoded.error, respond);
     const problem = inspectPayload(decoded.payload, this.#limits.maxPayloadDepth);
-    if (problem !== undefined) return this.#refuse(connection, decoded.id, new CommandError(ErrorCode.BAD_FRAME, problem));
+    if (problem !== undefined) return this.#refuse(connection, decoded.id, new CommandError(ErrorCode.BAD_FRAME, problem), respond);
     if (this.#draining) {
-      return this.#refuse(connection, decoded.id, new CommandError(ErrorCode.UNAVAILABLE, 'the server is draining; send it again on a new connection'));
+      return this.#refuse(connection, decoded.id, new CommandError(ErrorCode.UNAVAILABLE, 'the server is draining; send it again on a new connection'), respond);
     }
     const maxPending = this.#limits.maxPendingCommands;
     if (connection.pending >= maxPending) {
-      return this.#refuse(connection, decoded.id, new CommandError(ErrorCode.RATE_LIMITED, `too many commands in flight (at most ${maxPending}); wait for their replies`));
+      return this.#refuse(connection, decoded.id, new CommandError(ErrorCode.RATE_LIMITED, `too many commands in flight (at most ${maxPending}); wait for their replies`), respond);
     }
     connection.pending++;
     this.#inFlight.begin();
@@ -129,7 +175,8 @@ export class ConnectionHub implements ConnectionOwner {
       (reply) => {
         connection.pending--;
         try {
-          this.#reply(connection, reply);
+          if (respond === undefined) this.#reply(connection, reply);
+          else respond(reply);
         } catch (error) {
           // A throw here would be an unhandled rejection, which ends a Node process.
           this.#context.reportError(error);
@@ -140,6 +187,7 @@ export class ConnectionHub implements ConnectionOwner {
       (error: unknown) => {
         connection.pending--;
         this.#context.reportError(error);
+        respond?.({ kind: 'error', id: decoded.id, error: toWire(new CommandError(ErrorCode.INTERNAL, 'internal error')) });
         this.#inFlight.end();
       },
     );
@@ -271,23 +319,28 @@ export class ConnectionHub implements ConnectionOwner {
     this.#refuse(connection, id, new CommandError(ErrorCode.RATE_LIMITED, message));
   }
 
-  #refuse(connection: Connection, id: string | undefined, error: CommandError): void {
+  #refuse(connection: Connection, id: string | undefined, error: CommandError, respond?: (reply: Reply | undefined) => void): void {
     this.#telemetry.frameRefused(error.code);
     connection.log.debug({ code: error.code, commandId: id }, error.message);
-    this.#reply(connection, { kind: 'error', id, error: toWire(error) });
+    const reply: Reply = { kind: 'error', id, error: toWire(error) };
+    if (respond === undefined) this.#reply(connection, reply);
+    else respond(reply);
   }
 
   #reply(connection: Connection, reply: Reply | undefined): void {
     if (reply === undefined || !connection.open) return;
-    let data: string | undefined;
+    const data = this.#encode(connection, reply);
+    if (data !== undefined) connection.send(data);
+  }
+
+  #encode(connection: Connection, reply: Reply): string | undefined {
     try {
-      data = this.#context.codec.encodeReply(reply);
+      return this.#context.codec.encodeReply(reply);
     } catch (error) {
       // A result that cannot be encoded (a BigInt, a cycle) is the handler's bug, not the client's.
       connection.log.error({ err: error, commandId: reply.id }, 'reply could not be encoded');
-      data = this.#context.codec.encodeReply({ kind: 'error', id: reply.id, error: toWire(new CommandError(ErrorCode.INTERNAL, 'internal error')) });
+      return this.#context.codec.encodeReply({ kind: 'error', id: reply.id, error: toWire(new CommandError(ErrorCode.INTERNAL, 'internal error')) });
     }
-    if (data !== undefined) connection.send(data);
   }
 
   #deliver(envelope: EventEnvelope): void {

@@ -1,6 +1,7 @@
 import { pino } from 'pino';
-import { Switchyard, WebSocketTransport, type AnyCommand, type EventDefinition, type EventPayloadOf, type Identity, type InputOf, type ResultOf, type ServerFrame, type SwitchyardOptions } from '../../src/index.js';
+import { HttpTransport, Switchyard, WebSocketTransport, type AnyCommand, type EventDefinition, type EventPayloadOf, type Identity, type InputOf, type ResultOf, type ServerFrame, type SwitchyardOptions } from '../../src/index.js';
 import { MemoryTransport } from '../../src/testing.js';
+import { HttpTestClient } from './http-test-client.js';
 import { WsTestClient } from './ws-test-client.js';
 
 /** What the behaviour suite needs from a client, whatever carries its frames. */
@@ -56,6 +57,37 @@ export const websocketHarness: Harness = {
       app,
       async connect(user) {
         const client = await WsTestClient.connect<ServerFrame>(url, user === undefined ? {} : { headers: { [USER_HEADER]: user.id } });
+        clients.push(client);
+        return client;
+      },
+      async close() {
+        for (const client of clients) client.close();
+        await app.close();
+      },
+    };
+  },
+};
+
+export const httpHarness: Harness = {
+  name: 'HTTP transport (POST /commands, Server-Sent Events on 127.0.0.1)',
+  async start(setup, options = {}) {
+    const app = new Switchyard({ logger: testLogger(), ...options });
+    setup(app);
+    const transport = await app.listen(
+      new HttpTransport({
+        port: 0,
+        authenticate: (request) => {
+          const user = request.headers[USER_HEADER];
+          return typeof user === 'string' ? { id: user } : undefined;
+        },
+      }),
+    );
+    const base = `http://127.0.0.1:${transport.address.port}`;
+    const clients: HttpTestClient[] = [];
+    return {
+      app,
+      async connect(user) {
+        const client = await HttpTestClient.connect(base, user === undefined ? {} : { headers: { [USER_HEADER]: user.id } });
         clients.push(client);
         return client;
       },

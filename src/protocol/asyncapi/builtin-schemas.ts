@@ -40,6 +40,7 @@ export const builtinSchemas: ReadonlyMap<AnyCommand | EventDefinition, BuiltinSc
         properties: {
           connectionId: { type: 'string' },
           user: { oneOf: [identity, { type: 'null', description: 'An anonymous connection.' }] },
+          sessionToken: { type: 'string', description: 'HTTP event streams only: the `Switchyard-Session` header value that makes a posted command act as this session.' },
         },
       },
     },

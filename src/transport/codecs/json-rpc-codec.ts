@@ -36,8 +36,10 @@ const NUMBER_ID = 'n:';
  * JSON-RPC 2.0 over WebSocket text frames, so any off-the-shelf JSON-RPC
  * client can call commands: `method` is the command type, `params` its
  * payload, and server events arrive as notifications (`method` = event type).
- * Batches are refused with `Invalid Request`: one command per frame.
- * Every error carries the Switchyard code in `error.data.code`.
+ * A batch (an array of requests) is answered as the specification says:
+ * one array of the responses, in order, without those of its notifications,
+ * and nothing at all for a batch of notifications; an empty array is one
+ * `Invalid Request`. Every error carries the Switchyard code in `error.data.code`.
  *
  * @example
  * const app = new Switchyard({ codec: jsonRpcCodec });
@@ -47,18 +49,45 @@ const NUMBER_ID = 'n:';
 export const jsonRpcCodec: Codec = Object.freeze({
   name: 'json-rpc-2.0',
   decode,
+  decodeBatch,
   encodeReply,
   encodeEvent,
 });
+
+/**
+ * Most requests one batch may hold; a longer batch is one `Invalid Request`.
+ *
+ * @example
+ * for (let n = 0; n < requests.length; n += MAX_BATCH_LENGTH) ws.send(JSON.stringify(requests.slice(n, n + MAX_BATCH_LENGTH)));
+ */
+export const MAX_BATCH_LENGTH = 100;
+
+const OPEN_BRACKET = 0x5b;
 
 function decode(data: Buffer | string, isBinary: boolean): DecodedCommand | RejectedFrame {
   const parsed = parseJsonText(data, isBinary);
   if (!('value' in parsed)) return parsed;
   const frame = parsed.value;
-  if (Array.isArray(frame)) return rejectFrame(undefined, 'batch requests are not supported; send one request per frame');
-  if (typeof frame !== 'object' || frame === null) return rejectFrame(undefined, 'a request must be a JSON object');
+  if (Array.isArray(frame)) {
+    return rejectFrame(undefined, frame.length === 0 ? 'a batch must hold at least one request' : `a batch holds at most ${MAX_BATCH_LENGTH} requests`);
+  }
+  return decodeRequest(frame, data, undefined);
+}
+
+/** The requests of a frame that is a non-empty array; `undefined` for any other frame, which `decode` reads (and answers). */
+function decodeBatch(data: Buffer | string, isBinary: boolean): Array<DecodedCommand | RejectedFrame> | undefined {
+  if (isBinary || firstNonSpace(data) !== OPEN_BRACKET) return undefined;
+  const parsed = parseJsonText(data, isBinary);
+  if (!('value' in parsed) || !Array.isArray(parsed.value)) return undefined;
+  const batch: unknown[] = parsed.value;
+  if (batch.length === 0 || batch.length > MAX_BATCH_LENGTH) return undefined;
+  return batch.map((request, index) => decodeRequest(request, data, index));
+}
+
+function decodeRequest(frame: unknown, data: Buffer | string, index: number | undefined): DecodedCommand | RejectedFrame {
+  if (typeof frame !== 'object' || frame === null || Array.isArray(frame)) return rejectFrame(undefined, 'a request must be a JSON object');
   const { jsonrpc, method, params, id } = frame as { jsonrpc?: unknown; method?: unknown; params?: unknown; id?: unknown };
-  const tagged = tagId(id, data);
+  const tagged = tagId(id, data, index);
   if (tagged === null) return rejectFrame(undefined, `id must be a string of at most ${MAX_ID_LENGTH} characters or a number`);
   if (jsonrpc !== '2.0') return rejectFrame(tagged, 'jsonrpc must be "2.0"');
   if (typeof method !== 'string' || method.length === 0) return rejectFrame(tagged, 'method must be a non-empty string');
@@ -85,13 +114,13 @@ function toJsonRpcError(error: WireError): { code: number; message: string; data
 }
 
 /** `undefined` for a notification, `null` for an id JSON-RPC does not allow. */
-function tagId(id: unknown, data: Buffer | string): string | undefined | null {
+function tagId(id: unknown, data: Buffer | string, index: number | undefined): string | undefined | null {
   if (id === undefined) return undefined;
   if (typeof id === 'string') return id.length <= MAX_ID_LENGTH ? STRING_ID + id : null;
   if (typeof id !== 'number' || !Number.isFinite(id)) return null;
   if (Number.isSafeInteger(id)) return NUMBER_ID + String(id);
   // JSON.parse rounded it (past 2^53) or may have (a fraction): answer with the digits as sent.
-  const exact = exactNumberId(data);
+  const exact = exactNumberId(data, index);
   return exact !== undefined && exact.length <= MAX_ID_LENGTH ? NUMBER_ID + exact : null;
 }
 
@@ -100,3 +129,13 @@ function untagId(tagged: string): string {
   return tagged.startsWith(NUMBER_ID) ? raw : JSON.stringify(raw);
 }
 
+
+/** The first byte (or UTF-16 unit) of a frame that is not JSON whitespace. */
+function firstNonSpace(data: Buffer | string): number | undefined {
+  const length = data.length;
+  for (let n = 0; n < length; n++) {
+    const code = typeof data === 'string' ? data.charCodeAt(n) : (data[n] as number);
+    if (code !== 0x20 && code !== 0x0a && code !== 0x0d && code !== 0x09) return code;
+  }
+  return undefined;
+}

@@ -1,3 +1,4 @@
+import type { Codec } from '../../protocol/codec.js';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Identity } from '../../protocol/identity.js';
 
@@ -31,6 +32,12 @@ export interface WebSocketTransportOptions {
   server?: Server;
   /** The WebSocket endpoint's path. @default '/ws' */
   path?: string;
+  /**
+   * The wire protocol of this endpoint, so one application can serve v1 on
+   * `/ws` and JSON-RPC 2.0 on `/rpc`.
+   * @default the application's `codec` (protocol v1 unless it says otherwise)
+   */
+  codec?: Codec;
   /** Largest inbound frame in bytes; a larger one closes the socket with 1009. @default 65536 */
   maxPayload?: number;
   /** How long `close()` waits for clients to finish the close handshake, in ms. @default 2000 */
@@ -93,6 +100,7 @@ export interface ResolvedWebSocketOptions {
   readonly host: string;
   readonly server: Server | undefined;
   readonly path: string;
+  readonly codec: Codec | undefined;
   readonly maxPayload: number;
   readonly closeTimeoutMs: number;
   readonly authenticate: NonNullable<WebSocketTransportOptions['authenticate']>;
@@ -137,6 +145,7 @@ export function resolveWebSocketOptions(options: WebSocketTransportOptions): Res
     host: options.host ?? defaults.host,
     server: options.server,
     path: options.path ?? defaults.path,
+    codec: options.codec,
     maxPayload: options.maxPayload ?? defaults.maxPayload,
     closeTimeoutMs: options.closeTimeoutMs ?? defaults.closeTimeoutMs,
     authenticate: options.authenticate ?? defaults.authenticate,
@@ -152,6 +161,7 @@ export function resolveWebSocketOptions(options: WebSocketTransportOptions): Res
   if (!Number.isInteger(resolved.maxPayload) || resolved.maxPayload < 1) throw new RangeError('"maxPayload" must be a positive integer');
   if (!(resolved.closeTimeoutMs >= 0)) throw new RangeError('"closeTimeoutMs" must be zero or more');
   if (typeof resolved.authenticate !== 'function') throw new TypeError('"authenticate" must be a function');
+  if (resolved.codec !== undefined && (typeof resolved.codec.decode !== 'function' || typeof resolved.codec.encodeEvent !== 'function')) throw new TypeError('"codec" must be a Codec');
   timerMs('authenticateTimeoutMs', resolved.authenticateTimeoutMs, 1);
   timerMs('headersTimeoutMs', resolved.headersTimeoutMs, 1);
   timerMs('heartbeatIntervalMs', resolved.heartbeatIntervalMs, 0, ' (0 turns it off)');

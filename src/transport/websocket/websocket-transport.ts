@@ -86,7 +86,8 @@ export class WebSocketTransport implements Transport {
 
   async #start(context: TransportContext): Promise<void> {
     this.#context = context;
-    this.#hub = new ConnectionHub(context);
+    const codec = this.#options.codec;
+    this.#hub = new ConnectionHub(codec === undefined ? context : { ...context, codec });
     const { maxBufferedBytes, closeTimeoutMs } = this.#options;
     this.#sendPolicy = { maxBufferedBytes, closeTimeoutMs, telemetry: context.telemetry ?? noTelemetry.forTransport(this.name) };
     this.#wss = new WebSocketServer({ noServer: true, clientTracking: false, maxPayload: this.#options.maxPayload, perMessageDeflate: false, handleProtocols: selectProtocol });

@@ -1,0 +1,126 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Identity } from '../../protocol/identity.js';
+import type { AuthenticateContext } from '../websocket/websocket-options.js';
+
+/** Options of the {@link HttpTransport}. */
+export interface HttpTransportOptions {
+  /** Port of the transport's own HTTP server (ignored with `server`). @default 8080 */
+  port?: number;
+  /** Interface of the transport's own HTTP server (ignored with `server`). @default '127.0.0.1' */
+  host?: string;
+  /**
+   * An existing HTTP server to share (with the WebSocket transport, with the
+   * application's own routes). The transport goes in front of the server's
+   * `request` listeners present when it starts: it answers its own paths and
+   * hands every other request on to them, so the application's routes keep
+   * working. `false`: no server at all; the application calls
+   * `transport.handle(request, response)` from its own handler or framework.
+   * @default undefined (the transport listens on its own port)
+   */
+  server?: Server | false;
+  /** Where commands are posted: `POST <commandsPath>/<type>`. @default '/commands' */
+  commandsPath?: string;
+  /** The event stream: `GET <eventsPath>`. @default '/events' */
+  eventsPath?: string;
+  /** Largest request body, in bytes; a larger one is answered 413 without being read. @default 65536 */
+  maxBodyBytes?: number;
+  /** Longest wait for a request body, in ms; a slower one is answered 408 and its connection closed. @default 10000 */
+  bodyTimeoutMs?: number;
+  /**
+   * Works out who is calling, as the WebSocket transport's `authenticate`
+   * does (the same function serves both): the identity, `undefined` for an
+   * anonymous caller; a throw answers 401 `UNAUTHORIZED`. It runs for each
+   * command posted without a session token, and once per event stream.
+   * @default () => undefined
+   */
+  authenticate?: (request: IncomingMessage, context: AuthenticateContext) => Identity | undefined | Promise<Identity | undefined>;
+  /** Longest wait for `authenticate`, in ms; past it the request is answered 503 `UNAVAILABLE`. @default 10000 */
+  authenticateTimeoutMs?: number;
+  /** How often each event stream gets a comment line, so proxies keep it open and dead peers are found, in ms. `0` turns it off. @default 15000 */
+  heartbeatIntervalMs?: number;
+  /** Most bytes an event stream's outbound buffer may hold; past it volatile events are dropped and anything else ends the stream. @default 1048576 */
+  maxBufferedBytes?: number;
+  /** Most open event streams; further ones are answered 503. @default 50000 */
+  maxStreams?: number;
+  /** On the transport's own server: how long a client may take to send its request headers, in ms. @default 10000 */
+  headersTimeoutMs?: number;
+}
+
+/** The options once defaults are applied and checked. */
+export interface ResolvedHttpOptions {
+  readonly port: number;
+  readonly host: string;
+  readonly server: Server | false | undefined;
+  readonly commandsPrefix: string;
+  readonly eventsPath: string;
+  readonly maxBodyBytes: number;
+  readonly bodyTimeoutMs: number;
+  readonly authenticate: NonNullable<HttpTransportOptions['authenticate']>;
+  readonly authenticateTimeoutMs: number;
+  readonly heartbeatIntervalMs: number;
+  readonly maxBufferedBytes: number;
+  readonly maxStreams: number;
+  readonly headersTimeoutMs: number;
+}
+
+const defaults = Object.freeze({
+  port: 8080,
+  host: '127.0.0.1',
+  commandsPath: '/commands',
+  eventsPath: '/events',
+  maxBodyBytes: 64 * 1024,
+  bodyTimeoutMs: 10_000,
+  authenticate: (): Identity | undefined => undefined,
+  authenticateTimeoutMs: 10_000,
+  heartbeatIntervalMs: 15_000,
+  maxBufferedBytes: 1024 * 1024,
+  maxStreams: 50_000,
+  headersTimeoutMs: 10_000,
+});
+
+const MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * Applies the defaults to the user's options, rejects conflicts and values
+ * out of range, and freezes the result.
+ *
+ * @example
+ * const options = resolveHttpOptions({ port: 0, maxBodyBytes: 16_384 });
+ */
+export function resolveHttpOptions(options: HttpTransportOptions): ResolvedHttpOptions {
+  if (options.server !== undefined && (options.port !== undefined || options.host !== undefined)) {
+    throw new TypeError('the "server" option cannot be combined with "port" or "host"');
+  }
+  const commandsPath = options.commandsPath ?? defaults.commandsPath;
+  const resolved: ResolvedHttpOptions = {
+    port: options.port ?? defaults.port,
+    host: options.host ?? defaults.host,
+    server: options.server,
+    commandsPrefix: commandsPath.endsWith('/') ? commandsPath : `${commandsPath}/`,
+    eventsPath: options.eventsPath ?? defaults.eventsPath,
+    maxBodyBytes: options.maxBodyBytes ?? defaults.maxBodyBytes,
+    bodyTimeoutMs: options.bodyTimeoutMs ?? defaults.bodyTimeoutMs,
+    authenticate: options.authenticate ?? defaults.authenticate,
+    authenticateTimeoutMs: options.authenticateTimeoutMs ?? defaults.authenticateTimeoutMs,
+    heartbeatIntervalMs: options.heartbeatIntervalMs ?? defaults.heartbeatIntervalMs,
+    maxBufferedBytes: options.maxBufferedBytes ?? defaults.maxBufferedBytes,
+    maxStreams: options.maxStreams ?? defaults.maxStreams,
+    headersTimeoutMs: options.headersTimeoutMs ?? defaults.headersTimeoutMs,
+  };
+  if (!Number.isInteger(resolved.port) || resolved.port < 0 || resolved.port > 65535) throw new RangeError('"port" must be an integer from 0 to 65535');
+  if (!commandsPath.startsWith('/') || !resolved.eventsPath.startsWith('/')) throw new TypeError('"commandsPath" and "eventsPath" must start with "/"');
+  if (resolved.eventsPath.startsWith(resolved.commandsPrefix)) throw new TypeError('"eventsPath" cannot lie under "commandsPath"');
+  if (!Number.isInteger(resolved.maxBodyBytes) || resolved.maxBodyBytes < 1) throw new RangeError('"maxBodyBytes" must be a positive integer');
+  if (typeof resolved.authenticate !== 'function') throw new TypeError('"authenticate" must be a function');
+  timerMs('bodyTimeoutMs', resolved.bodyTimeoutMs, 1);
+  timerMs('authenticateTimeoutMs', resolved.authenticateTimeoutMs, 1);
+  timerMs('headersTimeoutMs', resolved.headersTimeoutMs, 1);
+  timerMs('heartbeatIntervalMs', resolved.heartbeatIntervalMs, 0, ' (0 turns it off)');
+  if (!Number.isInteger(resolved.maxBufferedBytes) || resolved.maxBufferedBytes < 1) throw new RangeError('"maxBufferedBytes" must be a positive integer');
+  if (!Number.isInteger(resolved.maxStreams) || resolved.maxStreams < 1) throw new RangeError('"maxStreams" must be a positive integer');
+  return Object.freeze(resolved);
+}
+
+function timerMs(name: string, value: number, min: number, note = ''): void {
+  if (!Number.isInteger(value) || value < min || value > MAX_TIMER_MS) throw new RangeError(`"${name}" must be an integer from ${min}${note} to ${MAX_TIMER_MS}`);
+}
