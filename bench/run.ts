@@ -9,8 +9,9 @@ import { SYSTEMS, type System } from './load/bench-client.js';
 import { formatObservability, formatSoak, formatTable, summarize, type Results, type Trial } from './lib/report.js';
 import { TELEMETRY_MODES } from './servers/telemetry-mode.js';
 import { fanout, idleMemory, openFileLimit, requestReply, soak, type Metrics, type Settings } from './scenarios.js';
+import { runHttpBench } from './http/http-bench.js';
 
-const SCENARIOS = ['request-reply', 'latency', 'fanout', 'idle-memory', 'soak', 'observability'] as const;
+const SCENARIOS = ['request-reply', 'latency', 'fanout', 'idle-memory', 'soak', 'observability', 'http'] as const;
 
 const { values: flags } = parseArgs({
   options: {
@@ -118,6 +119,7 @@ if (scenarios.includes('latency')) await interleaved('latency-1x1', SYSTEMS, (sy
 if (scenarios.includes('fanout')) {
   for (const members of settings.fanoutMembers) await interleaved(`fanout-${members}`, withRooms, (system) => fanout(system, settings, members));
 }
+if (scenarios.includes('http')) await runHttpBench(settings, rounds, (scenario, system, round, run) => trial(scenario, system as System, round, run));
 if (scenarios.includes('idle-memory')) await interleaved('idle-memory', SYSTEMS, (system) => idleMemory(system, settings));
 if (scenarios.includes('observability') && systems.includes('switchyard')) {
   // Switchyard alone, request/reply 50 x 10, with telemetry off, metrics on, and metrics and tracing on: A B C A B C ...

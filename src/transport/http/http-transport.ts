@@ -55,6 +55,8 @@ export class HttpTransport implements Transport {
   readonly name = 'http';
   readonly #options: ResolvedHttpOptions;
   readonly #verifyToken: TokenVerifier | undefined;
+  // Without an authenticator every caller is anonymous: nothing to wait for, so no timer and no signal per request.
+  readonly #anonymous: boolean;
   readonly #streams = new Set<SseSocket>();
   readonly #sessions = new Map<string, Connection>();
   #context: TransportContext | undefined;
@@ -79,6 +81,7 @@ export class HttpTransport implements Transport {
 
   constructor(options: HttpTransportOptions = {}) {
     this.#options = resolveHttpOptions(options);
+    this.#anonymous = options.authenticate === undefined;
     const authenticate = this.#options.authenticate;
     this.#verifyToken = isJwtAuthenticator(authenticate) ? authenticate.verifyToken : undefined;
   }
@@ -177,7 +180,7 @@ export class HttpTransport implements Transport {
       if (session === undefined || !session.open) return answerError(response, 401, ErrorCode.UNAUTHORIZED, 'the session token is unknown or its session has ended; open a new event stream');
       connection = session;
     } else {
-      const user = await this.#authenticate(request, response);
+      const user = this.#anonymous ? undefined : await this.#authenticate(request, response);
       if (user === false) return;
       const admission = implicit.acquire(request.socket, user);
       if (!admission.ok) return answerError(response, 429, ErrorCode.RATE_LIMITED, admission.reason, retryAfter(admission.retryAfterMs));
@@ -199,7 +202,7 @@ export class HttpTransport implements Transport {
     const admission = hub.budgets.admit(request.socket);
     if (!admission.ok) return answerError(response, 429, ErrorCode.RATE_LIMITED, admission.reason, retryAfter(admission.retryAfterMs));
     const lease = admission.lease;
-    const user = await this.#authenticate(request, response);
+    const user = this.#anonymous ? undefined : await this.#authenticate(request, response);
     if (user === false) return void lease.release();
     const identified = hub.budgets.identify(lease, user?.id);
     if (!identified.ok) {
@@ -320,9 +323,9 @@ function beat(streams: ReadonlySet<SseSocket>): void {
 }
 
 function decodeType(raw: string): string | CommandError {
-  let type: string;
+  let type = raw;
   try {
-    type = decodeURIComponent(raw);
+    if (raw.includes('%')) type = decodeURIComponent(raw);
   } catch {
     return new CommandError(ErrorCode.BAD_FRAME, 'the command type in the path is not valid percent-encoding');
   }

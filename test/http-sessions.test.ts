@@ -1,0 +1,151 @@
+/**
+ * The HTTP transport's sessions: a JWT bearer token read by the same
+ * authenticator as the WebSocket transport, requires() as a 403, the rate
+ * limit of an implicit session (one per keep-alive connection), a drain,
+ * a slow SSE reader, and `server: false` with `handle()`.
+ */
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { Agent, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { describe, it } from 'node:test';
+import { SignJWT } from 'jose';
+import { HttpTransport, Switchyard, defineCommand, jwtAuthenticator, requires, to, typed } from '../src/index.js';
+import { registerFixtures, Shouted } from './support/fixtures.js';
+import { testLogger, waitUntil } from './support/harness.js';
+import { HttpTestClient } from './support/http-test-client.js';
+import { within } from './support/socket-harness.js';
+
+const SECRET = 'a-test-secret-that-is-long-enough-for-hs256';
+const Whoami = defineCommand('whoami', { payload: typed<unknown>(), result: typed<unknown>() });
+const AdminOnly = defineCommand('admin.only', { payload: typed<unknown>(), result: typed<string>() });
+const Flood = defineCommand('flood', { payload: typed<{ count: number; size: number }>(), result: typed<null>() });
+
+function hs256(sub: string, roles: string[] = []): Promise<string> {
+  return new SignJWT({ sub, roles }).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().setExpirationTime('10m').sign(new TextEncoder().encode(SECRET));
+}
+
+function post(port: number, path: string, body: string | undefined, headers: Record<string, string> = {}, agent?: Agent): Promise<{ status: number; body: unknown; headers: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const outgoing = httpRequest(
+      { host: '127.0.0.1', port, path, method: 'POST', ...(agent === undefined ? {} : { agent }), headers: { ...(body === undefined ? { 'content-length': '0' } : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) }), ...headers } },
+      (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (text += chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text === '' ? undefined : (JSON.parse(text) as unknown), headers: response.headers }));
+      },
+    );
+    outgoing.on('error', reject);
+    outgoing.end(body);
+  });
+}
+
+const codeOf = (answer: { body: unknown }): string => (answer.body as { error: { code: string } }).error.code;
+
+describe('HTTP sessions', () => {
+  it('reads a bearer JWT with the WebSocket transport\'s jwtAuthenticator, and requires() answers 403', async () => {
+    const app = new Switchyard({ logger: testLogger() });
+    app.use(requires('admin', { commands: [AdminOnly] }));
+    app.register(Whoami, (_payload, ctx) => ctx.user?.id ?? null);
+    app.register(AdminOnly, () => 'welcome');
+    const transport = await app.listen(new HttpTransport({ port: 0, authenticate: jwtAuthenticator({ secret: SECRET }) }));
+    const port = transport.address.port;
+    try {
+      const ada = await hs256('ada');
+      assert.deepEqual((await post(port, '/commands/whoami', undefined, { authorization: `Bearer ${ada}` })).body, 'ada');
+      const none = await post(port, '/commands/whoami', undefined);
+      assert.deepEqual([none.status, codeOf(none)], [401, 'UNAUTHORIZED'], 'no token: refused, as a socket\'s upgrade is');
+      const forged = await post(port, '/commands/whoami', undefined, { authorization: `Bearer ${ada.slice(0, -4)}AAAA` });
+      assert.deepEqual([forged.status, codeOf(forged), forged.headers['www-authenticate']], [401, 'UNAUTHORIZED', 'Bearer']);
+      const user = await post(port, '/commands/admin.only', undefined, { authorization: `Bearer ${ada}` });
+      assert.deepEqual([user.status, codeOf(user)], [403, 'FORBIDDEN']);
+      const admin = await post(port, '/commands/admin.only', undefined, { authorization: `Bearer ${await hs256('root', ['admin'])}` });
+      assert.deepEqual([admin.status, admin.body], [200, 'welcome']);
+      const stream = await fetch(`http://127.0.0.1:${port}/events`, { headers: { authorization: 'Bearer not-a-jwt' } });
+      assert.deepEqual([stream.status, ((await stream.json()) as { error: { code: string } }).error.code], [401, 'UNAUTHORIZED']);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('limits the commands of one keep-alive connection as a socket\'s, and answers 429 with Retry-After', async () => {
+    const app = registerFixtures(new Switchyard({ logger: testLogger(), limits: { rateLimit: { burst: 5, perSecond: 1 } } }));
+    const transport = await app.listen(new HttpTransport({ port: 0 }));
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const answers = [];
+      for (let n = 0; n < 8; n++) answers.push(await post(transport.address.port, '/commands/test.echo', String(n), {}, agent));
+      assert.deepEqual(answers.map((answer) => answer.status), [200, 200, 200, 200, 200, 429, 429, 429]);
+      assert.equal(codeOf(answers[5] as { body: unknown }), 'RATE_LIMITED');
+      assert.equal(answers[5]?.headers['retry-after'], '1');
+      // Another connection is another implicit session, with a budget of its own.
+      assert.equal((await post(transport.address.port, '/commands/test.echo', '"fresh"')).body, 'fresh');
+    } finally {
+      agent.destroy();
+      await app.close();
+    }
+  });
+
+  it('drains: streams are told session.draining and end, running commands answer, new ones get 503', async () => {
+    const app = registerFixtures(new Switchyard({ logger: testLogger() }));
+    const transport = await app.listen(new HttpTransport({ port: 0 }));
+    const base = `http://127.0.0.1:${transport.address.port}`;
+    const client = await HttpTestClient.connect(base);
+    const running = post(transport.address.port, '/commands/test.delay', '{"ms":150,"n":7}');
+    await waitUntil(() => transport.stats.connections === 2);
+    const drained = app.drain({ deadlineMs: 2000 });
+    const draining = await client.waitFor((frame) => frame.kind === 'event' && frame.type === 'session.draining');
+    assert.equal(typeof (draining as { payload: { retryAfterMs: number } }).payload.retryAfterMs, 'number');
+    assert.deepEqual((await running).body, 7);
+    assert.equal(await drained, true);
+    await waitUntil(() => transport.stats.streams === 0);
+  });
+
+  it('ends the stream of a reader too slow for maxBufferedBytes, and no other', async () => {
+    const app = registerFixtures(new Switchyard({ logger: testLogger() }));
+    app.register(Flood, ({ count, size }, ctx) => {
+      for (let n = 0; n < count; n++) ctx.publish(Shouted, { text: 'x'.repeat(size), from: String(n) }, to.connection(ctx.connectionId));
+      return null;
+    });
+    const transport = await app.listen(new HttpTransport({ port: 0, maxBufferedBytes: 64 * 1024 }));
+    const port = transport.address.port;
+    // A stream nobody reads: the kernel's buffers fill, then the response's.
+    const stalled = await new Promise<import('node:http').IncomingMessage>((resolve, reject) => httpRequest({ host: '127.0.0.1', port, path: '/events' }, resolve).on('error', reject).end());
+    let greeting = '';
+    stalled.once('data', (chunk: Buffer) => {
+      greeting = chunk.toString();
+      stalled.pause();
+    });
+    await waitUntil(() => greeting.includes('sessionToken'));
+    const token = /"sessionToken":"([\w-]+)"/.exec(greeting)?.[1] as string;
+    const closed = new Promise<void>((resolve) => stalled.once('close', resolve));
+    const healthy = await HttpTestClient.connect(`http://127.0.0.1:${port}`);
+    try {
+      await post(port, '/commands/flood', JSON.stringify({ count: 400, size: 16 * 1024 }), { 'switchyard-session': token });
+      await within(closed, 5000, 'the slow stream to be ended');
+      await waitUntil(() => transport.stats.streams === 1);
+      assert.equal(await healthy.request({ type: 'test.echo' } as never, 'still here' as never), 'still here');
+    } finally {
+      healthy.close();
+      stalled.destroy();
+      await app.close();
+    }
+  });
+
+  it('with server: false, attaches nothing and serves what handle() is given', async () => {
+    const app = registerFixtures(new Switchyard({ logger: testLogger() }));
+    const transport = await app.listen(new HttpTransport({ server: false }));
+    const server = createServer((request, response) => transport.handle(request, response) || void response.writeHead(418).end('mine'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      assert.equal((await post(port, '/commands/test.add', '{"a":1,"b":2}')).body, 3);
+      assert.equal((await fetch(`http://127.0.0.1:${port}/teapot`)).status, 418);
+    } finally {
+      await app.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
