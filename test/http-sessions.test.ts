@@ -12,9 +12,9 @@ import { describe, it } from 'node:test';
 import { SignJWT } from 'jose';
 import { HttpTransport, Switchyard, defineCommand, jwtAuthenticator, requires, to, typed } from '../src/index.js';
 import { registerFixtures, Shouted } from './support/fixtures.js';
-import { testLogger, waitUntil } from './support/harness.js';
+import { testLogger } from './support/harness.js';
 import { HttpTestClient } from './support/http-test-client.js';
-import { within } from './support/socket-harness.js';
+import { eventually, within } from './support/socket-harness.js';
 
 const SECRET = 'a-test-secret-that-is-long-enough-for-hs256';
 const Whoami = defineCommand('whoami', { payload: typed<unknown>(), result: typed<unknown>() });
@@ -93,13 +93,13 @@ describe('HTTP sessions', () => {
     const base = `http://127.0.0.1:${transport.address.port}`;
     const client = await HttpTestClient.connect(base);
     const running = post(transport.address.port, '/commands/test.delay', '{"ms":150,"n":7}');
-    await waitUntil(() => transport.stats.connections === 2);
+    await eventually(() => transport.stats.connections === 2, 2000, 'two connections');
     const drained = app.drain({ deadlineMs: 2000 });
     const draining = await client.waitFor((frame) => frame.kind === 'event' && frame.type === 'session.draining');
     assert.equal(typeof (draining as { payload: { retryAfterMs: number } }).payload.retryAfterMs, 'number');
     assert.deepEqual((await running).body, 7);
     assert.equal(await drained, true);
-    await waitUntil(() => transport.stats.streams === 0);
+    await eventually(() => transport.stats.streams === 0, 2000, 'no open stream');
   });
 
   it('ends the stream of a reader too slow for maxBufferedBytes, and no other', async () => {
@@ -117,14 +117,14 @@ describe('HTTP sessions', () => {
       greeting = chunk.toString();
       stalled.pause();
     });
-    await waitUntil(() => greeting.includes('sessionToken'));
+    await eventually(() => greeting.includes('sessionToken'), 2000, 'the greeting with its session token');
     const token = /"sessionToken":"([\w-]+)"/.exec(greeting)?.[1] as string;
     const closed = new Promise<void>((resolve) => stalled.once('close', resolve));
     const healthy = await HttpTestClient.connect(`http://127.0.0.1:${port}`);
     try {
       await post(port, '/commands/flood', JSON.stringify({ count: 400, size: 16 * 1024 }), { 'switchyard-session': token });
       await within(closed, 5000, 'the slow stream to be ended');
-      await waitUntil(() => transport.stats.streams === 1);
+      await eventually(() => transport.stats.streams === 1, 2000, 'one open stream');
       assert.equal(await healthy.request({ type: 'test.echo' } as never, 'still here' as never), 'still here');
     } finally {
       healthy.close();

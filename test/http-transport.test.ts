@@ -12,9 +12,9 @@ import { after, before, describe, it } from 'node:test';
 import { EventSource } from 'eventsource';
 import { HttpTransport, Switchyard, WebSocketTransport, noTelemetry, type CommandSubject, type Telemetry } from '../src/index.js';
 import { Join, Shout, Shouted, registerFixtures, SECRET } from './support/fixtures.js';
-import { testLogger, waitUntil } from './support/harness.js';
+import { testLogger } from './support/harness.js';
 import { HttpTestClient } from './support/http-test-client.js';
-import { within } from './support/socket-harness.js';
+import { eventually, within } from './support/socket-harness.js';
 import { WsTestClient } from './support/ws-test-client.js';
 
 const USER_HEADER = 'x-test-user';
@@ -231,7 +231,7 @@ describe('HTTP transport on its own server', () => {
       const token = client.sessionToken;
       assert.equal((await post(base, '/commands/test.echo', { body: '"mine"', headers: { 'switchyard-session': token } })).body, 'mine');
       client.close();
-      await waitUntil(() => transport.stats.streams === 0);
+      await eventually(() => transport.stats.streams === 0, 2000, 'no open stream');
       const expired = await post(base, '/commands/test.echo', { body: '1', headers: { 'switchyard-session': token } });
       assert.deepEqual([expired.status, codeOf(expired)], [401, 'UNAUTHORIZED']);
     });
@@ -251,7 +251,7 @@ describe('HTTP transport on its own server', () => {
       assert.deepEqual((await post(base, '/commands/test.join', { body: '{"room":"sse-room"}', headers: { 'switchyard-session': token } })).body, ['sse-room']);
       assert.deepEqual((await app.presence.members('sse-room')).map((member) => member.userId), ['ada']);
       await reader.cancel();
-      await waitUntil(async () => (await app.presence.members('sse-room')).length === 0);
+      await eventually(async () => (await app.presence.members('sse-room')).length === 0, 2000, 'sse-room to be empty in presence');
     });
 
     it('is read by the eventsource package, named events and all', async () => {
