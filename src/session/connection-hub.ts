@@ -13,6 +13,7 @@ import { resolveHubOptions, type ResolvedHubOptions } from './hub-options.js';
 import { InFlight } from './in-flight.js';
 import { inspectPayload } from './inspect-payload.js';
 import type { Socket } from './socket.js';
+import { PreparedFrame } from './prepared-frame.js';
 import type { HubContext } from './hub-context.js';
 import type { ClientBudgets } from './client-budgets.js';
 import { RateGate } from './rate-gate.js';
@@ -295,12 +296,12 @@ export class ConnectionHub implements ConnectionOwner {
     try {
       const exclude = envelope.audience.exclude;
       const options = envelope.volatile === true ? VOLATILE : undefined;
-      let data: Buffer | undefined;
+      let frame: PreparedFrame | undefined;
       let recipients = 0;
       for (const connection of this.registry.resolve(envelope.audience)) {
         if (connection.id === exclude) continue;
-        data ??= Buffer.from(this.#context.codec.encodeEvent(envelope.type, envelope.payload));
-        connection.send(data, options);
+        frame ??= new PreparedFrame(Buffer.from(this.#context.codec.encodeEvent(envelope.type, envelope.payload)));
+        connection.sendPrepared(frame, options);
         recipients++;
       }
       probe?.end(recipients);

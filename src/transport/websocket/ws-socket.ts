@@ -2,8 +2,10 @@ import type { WebSocket } from 'ws';
 import { CloseCode } from '../../protocol/errors.js';
 import type { Connection } from '../../session/connection.js';
 import type { SendOptions, Socket } from '../../session/socket.js';
+import type { PreparedFrame } from '../../session/prepared-frame.js';
 import type { TransportTelemetry } from '../../observability/telemetry.js';
 import { Admission, admit } from './backpressure.js';
+import { preFramedSender, wsTextFrame } from './pre-framed.js';
 
 // ws sends a Buffer as a binary frame unless told otherwise; ours hold UTF-8 text.
 const TEXT = Object.freeze({ binary: false });
@@ -119,6 +121,27 @@ export class WsSocket implements Socket {
     const bytes = typeof data === 'string' && buffered + bound > this.#policy.maxBufferedBytes ? Buffer.byteLength(data) : bound;
     const admission = admit(buffered, bytes, options?.volatile === true, this.#policy.maxBufferedBytes);
     if (admission === Admission.SEND) return void this.ws.send(data, TEXT);
+    this.#refuse(admission);
+  }
+
+  /**
+   * Sends a frame prepared for many sockets: its WebSocket framing, made
+   * once for all of them, written as is, under the same bound as `send`.
+   * Where `ws` cannot take a pre-framed message (the socket is closing, or
+   * its internals are not what this expects), it is an ordinary `send`.
+   */
+  sendPrepared(frame: PreparedFrame, options?: SendOptions): void {
+    if (this.#overflowed) return;
+    const sender = preFramedSender(this.ws);
+    if (sender === undefined) return this.send(frame.data, options);
+    const wire = frame.wire(wsTextFrame);
+    const admission = admit(this.ws.bufferedAmount, wire.length, options?.volatile === true, this.#policy.maxBufferedBytes);
+    if (admission === Admission.SEND) return void sender.sendFrame([wire]);
+    this.#refuse(admission);
+  }
+
+  /** A frame over the bound: dropped if volatile, and otherwise the connection closes (1013). */
+  #refuse(admission: Admission): void {
     if (admission === Admission.DROP) return void this.#policy.telemetry.backpressureDropped();
     this.#overflowed = true;
     this.#policy.telemetry.backpressureClosed();
