@@ -20,9 +20,13 @@ export async function connectionStorm(system: System, settings: Settings, count:
     const before = await server.call<ServerStats>('stats');
     const outcome = await generator.call<StormOutcome>('storm', { system, port, count, ...(jwt ? { jwtSecret: STORM_SECRET } : {}) });
     const after = await server.call<ServerStats>('stats');
-    if (outcome.failed > 0) throw new Error(`${system}: ${outcome.failed} of ${count} connections failed`);
+    // On a loaded machine a few handshakes may be lost to the kernel's accept queue; more than 1 % fails the trial.
+    const why = Object.entries(outcome.reasons).map(([reason, n]) => `${reason} x${n}`).join(', ');
+    if (outcome.failed > count / 100) throw new Error(`${system}: ${outcome.failed} of ${count} connections failed (${why})`);
     return {
       connections: count,
+      failed: outcome.failed,
+      ...(why === '' ? {} : { failures: why }),
       stormMs: outcome.ms,
       serverCpuPerConnectionUs: (after.cpuMicros - before.cpuMicros) / count,
     };

@@ -10,6 +10,8 @@ export interface StormOutcome {
   readonly connected: number;
   readonly failed: number;
   readonly ms: number;
+  /** Why connections failed: error codes, or the status line of a refused upgrade, with counts. */
+  readonly reasons: Record<string, number>;
 }
 
 // Any 16 bytes in base64 will do: the server only hashes it into its Sec-WebSocket-Accept.
@@ -67,11 +69,15 @@ export function storm(system: System, port: number, count: number, tokens?: read
   let settled = 0;
   let connected = 0;
   let failed = 0;
+  const reasons: Record<string, number> = {};
   return new Promise((resolve) => {
-    const done = (ok: boolean): void => {
-      if (ok) connected++;
-      else failed++;
-      if (++settled === count) resolve({ connected, failed, ms: performance.now() - started });
+    const done = (reason: string | undefined): void => {
+      if (reason === undefined) connected++;
+      else {
+        failed++;
+        reasons[reason] = (reasons[reason] ?? 0) + 1;
+      }
+      if (++settled === count) resolve({ connected, failed, ms: performance.now() - started, reasons });
     };
     for (let i = 0; i < count; i++) {
       const socket = tcpConnect(port, '127.0.0.1');
@@ -81,22 +87,22 @@ export function storm(system: System, port: number, count: number, tokens?: read
       let headerEnd = -1;
       let frames = 0;
       let finished = false;
-      const finish = (ok: boolean): void => {
+      const finish = (reason: string | undefined): void => {
         if (finished) return;
         finished = true;
         socket.removeAllListeners('data');
-        done(ok);
+        done(reason);
       };
       socket.setNoDelay(true);
       socket.once('connect', () => socket.write(request));
-      socket.on('error', () => finish(false));
-      socket.on('close', () => finish(false));
+      socket.on('error', (error: NodeJS.ErrnoException) => finish(error.code ?? error.message));
+      socket.on('close', () => finish(headerEnd === -1 ? 'closed before the upgrade' : 'closed before the greeting'));
       socket.on('data', (chunk: Buffer) => {
         buffered = buffered === undefined ? chunk : Buffer.concat([buffered, chunk]);
         if (headerEnd === -1) {
           const end = buffered.indexOf('\r\n\r\n');
           if (end === -1) return;
-          if (buffered.toString('latin1', 9, 12) !== '101') return finish(false);
+          if (buffered.toString('latin1', 9, 12) !== '101') return finish(buffered.toString('latin1', 0, buffered.indexOf('\r\n')));
           headerEnd = end + 4;
           buffered = buffered.subarray(headerEnd);
         }
@@ -105,7 +111,7 @@ export function storm(system: System, port: number, count: number, tokens?: read
         const before = frames;
         frames += counted.frames;
         if (system === 'socket-io' && before === 0 && frames >= 1) socket.write(SOCKET_IO_CONNECT);
-        if (frames >= needed) finish(true);
+        if (frames >= needed) finish(undefined);
       });
     }
   });

@@ -17,6 +17,7 @@ import { PreparedFrame } from './prepared-frame.js';
 import type { HubContext } from './hub-context.js';
 import type { ClientBudgets } from './client-budgets.js';
 import { RateGate } from './rate-gate.js';
+import { runCommand } from './run-command.js';
 import { noTelemetry } from '../observability/no-telemetry.js';
 import type { TransportTelemetry } from '../observability/telemetry.js';
 
@@ -125,25 +126,36 @@ export class ConnectionHub implements ConnectionOwner {
     }
     connection.pending++;
     this.#inFlight.begin();
-    // One continuation per command (no .finally): this is the hot path.
-    this.#context.bus.dispatch({ type: decoded.type, id: decoded.id, payload: decoded.payload, session: connection, meta: decoded.meta, transport: this.#transport }).then(
-      (reply) => {
-        connection.pending--;
-        try {
-          this.#reply(connection, reply);
-        } catch (error) {
-          // A throw here would be an unhandled rejection, which ends a Node process.
-          this.#context.reportError(error);
-        } finally {
-          this.#inFlight.end();
-        }
-      },
-      (error: unknown) => {
-        connection.pending--;
-        this.#context.reportError(error);
-        this.#inFlight.end();
-      },
-    );
+    const outcome = runCommand(this.#context.bus, { type: decoded.type, id: decoded.id, payload: decoded.payload, session: connection, meta: decoded.meta, transport: this.#transport });
+    if (outcome instanceof Promise) {
+      // Something in the command was asynchronous: one continuation for it (no .finally).
+      outcome.then(
+        (reply) => this.#settled(connection, reply),
+        (error: unknown) => this.#failed(connection, error),
+      );
+    } else {
+      this.#settled(connection, outcome);
+    }
+  }
+
+  /** Sends a command's reply and counts the command as finished. */
+  #settled(connection: Connection, reply: Reply | undefined): void {
+    connection.pending--;
+    try {
+      this.#reply(connection, reply);
+    } catch (error) {
+      // A throw here would be an unhandled rejection, which ends a Node process.
+      this.#context.reportError(error);
+    } finally {
+      this.#inFlight.end();
+    }
+  }
+
+  /** Reports what kept a command from having a reply (the bus never rejects; this is the last net) and counts it as finished. */
+  #failed(connection: Connection, error: unknown): void {
+    connection.pending--;
+    this.#context.reportError(error);
+    this.#inFlight.end();
   }
 
   /** Charges one event a connection's command publishes to its publish budget; throws `RATE_LIMITED` past it. */
