@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 
 /**
@@ -54,4 +55,15 @@ export function wsTextFrame(data: Buffer): Buffer {
   }
   data.copy(frame, header);
   return frame;
+}
+
+/**
+ * The TCP socket under an open `ws` socket (its private `_socket`), to cork
+ * for a turn, or `undefined` where it is not there as expected: then writes
+ * are simply not held.
+ */
+export function rawSocket(ws: WebSocket): Duplex | undefined {
+  if (ws.readyState !== OPEN) return undefined;
+  const socket = (ws as unknown as { _socket?: Partial<Duplex> })._socket;
+  return socket !== undefined && typeof socket.cork === 'function' && typeof socket.uncork === 'function' ? (socket as Duplex) : undefined;
 }
