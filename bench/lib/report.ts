@@ -60,6 +60,14 @@ export function rowSpecs(fanoutMembers: readonly number[]): RowSpec[] {
       baseline: 'raw-dispatch' as const,
       ...(members >= 10_000 ? { target: atMost(0.75) } : {}),
     })),
+    // The server's own share of a fan-out, which the load on a shared machine moves far less than the time to the last member.
+    ...fanoutMembers.map((members) => ({
+      label: `fan-out to ${members.toLocaleString('en-US')}, server CPU per publish`,
+      scenario: `fanout-${members}`,
+      metric: 'serverCpuPerPublishMs',
+      unit: 'ms',
+      baseline: 'raw-dispatch' as const,
+    })),
     { label: 'connection storm, all greeted', scenario: 'connection-storm', metric: 'stormMs', unit: 'ms', baseline: 'raw-dispatch', target: atMost(1.1) },
     { label: 'connection storm, server CPU per connection', scenario: 'connection-storm', metric: 'serverCpuPerConnectionUs', unit: 'us', baseline: 'raw-dispatch' },
     {
