@@ -10,8 +10,9 @@ import { formatObservability, formatSoak, formatTable, summarize, type Results, 
 import { TELEMETRY_MODES } from './servers/telemetry-mode.js';
 import { fanout, idleMemory, openFileLimit, requestReply, soak, type Metrics, type Settings } from './scenarios.js';
 import { runHttpBench } from './http/http-bench.js';
+import { connectionStorm } from './storm-scenarios.js';
 
-const SCENARIOS = ['request-reply', 'latency', 'fanout', 'idle-memory', 'soak', 'observability', 'http'] as const;
+const SCENARIOS = ['request-reply', 'latency', 'fanout', 'storm', 'idle-memory', 'soak', 'observability', 'http'] as const;
 
 const { values: flags } = parseArgs({
   options: {
@@ -22,6 +23,7 @@ const { values: flags } = parseArgs({
     'idle-connections': { type: 'string' },
     'fanout-members': { type: 'string' },
     'fanout-publishes': { type: 'string' },
+    'storm-connections': { type: 'string' },
     'soak-connections': { type: 'string' },
     'soak-seconds': { type: 'string' },
     'heartbeat-ms': { type: 'string' },
@@ -36,12 +38,13 @@ const { values: flags } = parseArgs({
 if (flags.help) {
   console.log(`usage: npm run bench -- [options]
   --quick                 short windows and small counts (about a minute and a half)
-  --rounds N              interleaved rounds per scenario (default 3, at least 3 for a report)
+  --rounds N              interleaved rounds per scenario (default 5, at least 5 for a report)
   --warmup S              seconds of load before each measured window (default 1)
   --duration S            seconds per measured window (default 5)
   --idle-connections N    idle clients for the memory scenario (default 5000)
   --fanout-members A,B    room sizes for fan-out (default 1000,10000)
   --fanout-publishes N    publishes per fan-out trial (default 5)
+  --storm-connections N   clients opening at once in the connection storms (default 10000)
   --soak-connections N    connections held by one Switchyard process (default 20000)
   --soak-seconds S        how long the soak holds them (default 30)
   --heartbeat-ms MS       heartbeat interval during the soak (default 5000)
@@ -68,7 +71,7 @@ const listFlag = <T extends string>(name: 'only' | 'systems', allowed: readonly 
   return list as T[];
 };
 
-const rounds = numberFlag('rounds', 3);
+const rounds = numberFlag('rounds', 5);
 const settings: Settings = {
   warmupMs: numberFlag('warmup', quick ? 0.5 : 1) * 1000,
   durationMs: numberFlag('duration', quick ? 2 : 5) * 1000,
@@ -118,6 +121,15 @@ if (scenarios.includes('request-reply')) await interleaved('request-reply-50x10'
 if (scenarios.includes('latency')) await interleaved('latency-1x1', SYSTEMS, (system) => requestReply(system, settings, 1, 1));
 if (scenarios.includes('fanout')) {
   for (const members of settings.fanoutMembers) await interleaved(`fanout-${members}`, withRooms, (system) => fanout(system, settings, members));
+}
+if (scenarios.includes('storm')) {
+  // Without authentication for every system, then Switchyard with an HS256 JWT per client: A B C D A B C D ...
+  const count = numberFlag('storm-connections', quick ? 2000 : 10_000);
+  console.log(`\nconnection-storm (${count.toLocaleString('en-US')} at once; -jwt: Switchyard verifying one HS256 token per client)`);
+  for (let round = 1; round <= rounds; round++) {
+    for (const system of systems) if (withRooms.includes(system)) await trial('connection-storm', system, round, () => connectionStorm(system, settings, count, false));
+    if (systems.includes('switchyard')) await trial('connection-storm-jwt', 'switchyard', round, () => connectionStorm('switchyard', settings, count, true));
+  }
 }
 if (scenarios.includes('http')) await runHttpBench(settings, rounds, (scenario, system, round, run) => trial(scenario, system as System, round, run));
 if (scenarios.includes('idle-memory')) await interleaved('idle-memory', SYSTEMS, (system) => idleMemory(system, settings));

@@ -26,7 +26,7 @@ const serverModules: Record<System, URL> = {
 const generatorModule = new URL('./load/generator.js', import.meta.url);
 const profileDir = new URL('./profiles/', new URL('../../bench/', import.meta.url)).pathname;
 
-async function startServer(system: System, settings: Settings, args: string[] = []): Promise<{ server: Child; port: number }> {
+export async function startServer(system: System, settings: Settings, args: string[] = []): Promise<{ server: Child; port: number }> {
   const execArgv = ['--expose-gc'];
   if (settings.profile && system === 'switchyard') execArgv.push('--cpu-prof', `--cpu-prof-dir=${profileDir}`);
   const server = new Child(serverModules[system], args, execArgv);
@@ -34,13 +34,13 @@ async function startServer(system: System, settings: Settings, args: string[] = 
   return { server, port: ready['port'] as number };
 }
 
-async function startGenerator(): Promise<Child> {
+export async function startGenerator(): Promise<Child> {
   const generator = new Child(generatorModule);
   await generator.ready;
   return generator;
 }
 
-async function stopAll(...children: Child[]): Promise<void> {
+export async function stopAll(...children: Child[]): Promise<void> {
   await Promise.all(children.map((child) => child.stop()));
 }
 

@@ -33,6 +33,8 @@ export interface Row {
 interface RowSpec {
   label: string;
   scenario: string;
+  /** Where the base column comes from, when not from `scenario` (the JWT storm is held against the storm without it). */
+  baselineScenario?: string;
   metric: string;
   unit: string;
   baseline: System;
@@ -44,7 +46,7 @@ const atLeast = (limit: number) => ({ text: `>= ${limit.toFixed(2)}x`, check: (r
 
 export function rowSpecs(fanoutMembers: readonly number[]): RowSpec[] {
   return [
-    { label: 'server CPU per request, 50 x 10', scenario: 'request-reply-50x10', metric: 'cpuPerRequestUs', unit: 'us', baseline: 'raw-dispatch', target: atMost(1.15) },
+    { label: 'server CPU per request, 50 x 10', scenario: 'request-reply-50x10', metric: 'cpuPerRequestUs', unit: 'us', baseline: 'raw-dispatch', target: atMost(1.0) },
     { label: 'throughput, 50 x 10', scenario: 'request-reply-50x10', metric: 'throughput', unit: 'req/s', baseline: 'raw-dispatch', target: atLeast(0.9) },
     { label: 'server CPU busy, 50 x 10', scenario: 'request-reply-50x10', metric: 'serverCpuPercent', unit: '%', baseline: 'raw-dispatch' },
     { label: 'p50 latency, 1 x 1', scenario: 'latency-1x1', metric: 'p50Us', unit: 'us', baseline: 'raw-dispatch' },
@@ -56,10 +58,29 @@ export function rowSpecs(fanoutMembers: readonly number[]): RowSpec[] {
       metric: 'lastDeliveryMs',
       unit: 'ms',
       baseline: 'raw-dispatch' as const,
-      ...(members >= 10_000 ? { target: { text: '< 1.00x', check: (ratio: number) => ratio < 1 } } : {}),
+      ...(members >= 10_000 ? { target: atMost(0.75) } : {}),
     })),
-    { label: 'RSS per idle connection', scenario: 'idle-memory', metric: 'rssPerConnection', unit: 'KiB', baseline: 'raw-echo', target: atMost(1.15) },
-    { label: 'heap per idle connection', scenario: 'idle-memory', metric: 'heapPerConnection', unit: 'KiB', baseline: 'raw-echo', target: atMost(1.15) },
+    // The server's own share of a fan-out, which the load on a shared machine moves far less than the time to the last member.
+    ...fanoutMembers.map((members) => ({
+      label: `fan-out to ${members.toLocaleString('en-US')}, server CPU per publish`,
+      scenario: `fanout-${members}`,
+      metric: 'serverCpuPerPublishMs',
+      unit: 'ms',
+      baseline: 'raw-dispatch' as const,
+    })),
+    { label: 'connection storm, all greeted', scenario: 'connection-storm', metric: 'stormMs', unit: 'ms', baseline: 'raw-dispatch', target: atMost(1.1) },
+    { label: 'connection storm, server CPU per connection', scenario: 'connection-storm', metric: 'serverCpuPerConnectionUs', unit: 'us', baseline: 'raw-dispatch' },
+    {
+      label: 'connection storm with HS256 JWT, all greeted',
+      scenario: 'connection-storm-jwt',
+      baselineScenario: 'connection-storm',
+      metric: 'stormMs',
+      unit: 'ms',
+      baseline: 'raw-dispatch',
+      target: atMost(1.3),
+    },
+    { label: 'RSS per idle connection', scenario: 'idle-memory', metric: 'rssPerConnection', unit: 'KiB', baseline: 'raw-echo', target: atMost(0.85) },
+    { label: 'heap per idle connection', scenario: 'idle-memory', metric: 'heapPerConnection', unit: 'KiB', baseline: 'raw-echo', target: atMost(1.0) },
   ];
 }
 
@@ -69,8 +90,9 @@ export function summarize(results: Results): Row[] {
   for (const spec of rowSpecs(members)) {
     const medians: Partial<Record<System, number>> = {};
     for (const system of columns) {
+      const scenario = system === spec.baseline && spec.baselineScenario !== undefined ? spec.baselineScenario : spec.scenario;
       const values = results.trials
-        .filter((trial) => trial.scenario === spec.scenario && trial.system === system)
+        .filter((trial) => trial.scenario === scenario && trial.system === system)
         .map((trial) => trial.metrics[spec.metric])
         .filter((value): value is number => typeof value === 'number');
       if (values.length > 0) medians[system] = spec.unit === 'KiB' ? median(values) / 1024 : median(values);

@@ -3,6 +3,7 @@
 import hdr from 'hdr-histogram-js';
 import { serveParent } from '../lib/ipc.js';
 import { connect, type BenchClient, type ClientCounters, type System } from './bench-client.js';
+import { stormWith } from './storm-tokens.js';
 
 const clients: BenchClient[] = [];
 const counters: ClientCounters = { errors: 0, closed: 0, pings: 0 };
@@ -101,6 +102,7 @@ serveParent({
   mark,
   join,
   fanout,
+  storm: stormWith,
   counters: () => ({ ...counters, open: clients.length - counters.closed }),
 });
 process.on('SIGTERM', () => process.exit(0));

@@ -1,6 +1,8 @@
 // What a team would hand-write instead of a bus: JSON.parse, a Map of async
-// handlers, a JSON reply carrying the id. Rooms are Sets of sockets, and a
-// publish serializes the event once per recipient, as such loops usually do.
+// handlers, a JSON reply carrying the id, and a greeting with the
+// connection's id when it opens. Rooms are Sets of sockets, and a publish
+// serializes the event once and sends that string to every member: the
+// honest best such a loop does.
 import type { WebSocket } from 'ws';
 import { serveRawWs } from './server-kit.js';
 
@@ -30,9 +32,8 @@ const handlers = new Map<string, RawHandler>([
   [
     'fanout',
     async (payload: { room: string; seq: number; text: string }) => {
-      for (const member of rooms.get(payload.room) ?? []) {
-        member.send(JSON.stringify({ kind: 'event', type: 'tick', payload }));
-      }
+      const data = JSON.stringify({ kind: 'event', type: 'tick', payload });
+      for (const member of rooms.get(payload.room) ?? []) member.send(data);
       return { ok: true };
     },
   ],
@@ -40,9 +41,12 @@ const handlers = new Map<string, RawHandler>([
 
 serveRawWs(onConnection);
 
+let connections = 0;
+
 function onConnection(ws: WebSocket): void {
   ws.on('message', onMessage);
   ws.on('close', onClose);
+  ws.send(JSON.stringify({ kind: 'event', type: 'session.connected', payload: { connectionId: String(++connections), user: null } }));
 }
 
 function onClose(this: RoomSocket): void {

@@ -2,12 +2,12 @@
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { z } from 'zod';
-import { Switchyard, WebSocketTransport, defineCommand, defineEvent, to, typed } from '../../src/index.js';
+import { Switchyard, WebSocketTransport, defineCommand, defineEvent, jwtAuthenticator, to, typed } from '../../src/index.js';
 import type { WebSocketTransportOptions } from '../../src/index.js';
 import { announce } from './server-kit.js';
 import { TELEMETRY_MODES, telemetryFor, type TelemetryMode } from './telemetry-mode.js';
 
-const { values } = parseArgs({ options: { 'heartbeat-ms': { type: 'string' }, telemetry: { type: 'string', default: 'off' } } });
+const { values } = parseArgs({ options: { 'heartbeat-ms': { type: 'string' }, telemetry: { type: 'string', default: 'off' }, 'jwt-secret': { type: 'string' } } });
 const mode = values.telemetry as TelemetryMode;
 if (!TELEMETRY_MODES.includes(mode)) throw new TypeError(`--telemetry must be one of ${TELEMETRY_MODES.join(', ')}`);
 const telemetry = telemetryFor(mode);
@@ -40,6 +40,9 @@ app.register(Fanout, (payload, ctx) => {
 });
 
 const options: WebSocketTransportOptions = { port: 0, host: '127.0.0.1' };
+// The JWT storm: HS256 tokens in the Authorization header, as an application configures it.
+const secret = values['jwt-secret'];
+if (secret !== undefined) Object.assign(options, { authenticate: jwtAuthenticator({ secret }) });
 if (values['heartbeat-ms'] !== undefined) {
   // Passed through as is, so the bench runs on builds with or without the heartbeat option.
   Object.assign(options, { heartbeatIntervalMs: Number(values['heartbeat-ms']) });

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { JSONWebKeySet, JWTPayload, JWTVerifyGetKey, JWTVerifyOptions } from 'jose';
 import type { Identity } from '../protocol/identity.js';
 import { bearerToken } from './bearer-token.js';
+import { hmacKeys } from './hmac-keys.js';
 
 /** Options of {@link jwtAuthenticator}. Give exactly one of `secret`, `jwksUrl`, `jwks`. */
 export interface JwtAuthenticatorOptions {
@@ -90,14 +91,11 @@ function loadJose(): Promise<Jose> {
  */
 export function jwtAuthenticator(options: JwtAuthenticatorOptions): JwtAuthenticator {
   const resolved = resolveJwtOptions(options);
-  let key: Promise<Uint8Array | JWTVerifyGetKey> | undefined;
+  let key: Promise<JWTVerifyGetKey> | undefined;
   const verifyToken = async (token: string): Promise<Identity> => {
     const { jwtVerify } = await loadJose();
     const verificationKey = await (key ??= keyOf(resolved.source));
-    const { payload } =
-      verificationKey instanceof Uint8Array
-        ? await jwtVerify(token, verificationKey, resolved.verifyOptions)
-        : await jwtVerify(token, verificationKey, resolved.verifyOptions);
+    const { payload } = await jwtVerify(token, verificationKey, resolved.verifyOptions);
     const identity = resolved.toIdentity(payload);
     if (typeof identity?.id !== 'string' || identity.id.length === 0) throw new TypeError('the token names no user (no "sub" claim)');
     return payload.exp === undefined ? identity : { ...identity, exp: payload.exp };
@@ -124,8 +122,9 @@ export function isJwtAuthenticator(value: unknown): value is Omit<JwtAuthenticat
   return typeof value === 'function' && typeof (value as { verifyToken?: unknown }).verifyToken === 'function';
 }
 
-async function keyOf(source: KeySource): Promise<Uint8Array | JWTVerifyGetKey> {
-  if ('secret' in source) return source.secret;
+async function keyOf(source: KeySource): Promise<JWTVerifyGetKey> {
+  // The secret is imported once per algorithm, not at every verification.
+  if ('secret' in source) return hmacKeys(source.secret);
   const { createLocalJWKSet, createRemoteJWKSet } = await loadJose();
   return 'jwksUrl' in source ? createRemoteJWKSet(source.jwksUrl) : createLocalJWKSet(source.jwks);
 }

@@ -139,6 +139,22 @@ export class CommandBus {
    * owed: a fire-and-forget command whose handler ran. Never rejects.
    */
   async dispatch(inbound: InboundCommand): Promise<Reply | undefined> {
+    return this.execute(inbound);
+  }
+
+  /**
+   * Runs one command as {@link dispatch} does, but returns the reply itself
+   * when the command finished synchronously (a synchronous schema, no
+   * middleware, a handler that returned a value), and a promise of it only
+   * when something in it was asynchronous: the common command costs no
+   * promise and no turn of the microtask queue. Never throws, never rejects.
+   *
+   * @example
+   * const outcome = bus.execute(inbound);
+   * if (outcome instanceof Promise) outcome.then(send);
+   * else send(outcome);
+   */
+  execute(inbound: InboundCommand): Reply | undefined | Promise<Reply | undefined> {
     const route = this.#routes.get(inbound.type) ?? this.#builtinRoute(inbound);
     // Undefined unless metrics or tracing are on: then the rest of this path is what it is without them.
     const probe = this.#telemetry.commandStarted(route === undefined ? undefined : inbound.type, inbound);
@@ -148,15 +164,30 @@ export class CommandBus {
     }
     const ctx = new Invocation(route.command, inbound, this.#deps.publisher, this.#deps.logger, probe);
     const started = probe !== undefined || this.#deps.logger.isLevelEnabled('debug') ? performance.now() : undefined;
+    let outcome: unknown;
     try {
-      const outcome = probe?.run === undefined ? this.#run(route, ctx) : this.#runIn(probe, route, ctx);
+      outcome = probe?.run === undefined ? this.#run(route, ctx) : this.#runIn(probe, route, ctx);
       // A handler that finished synchronously cannot outlive the timeout: only a pending one needs the timer.
-      const result = isThenable(outcome) ? await this.#withTimeout(Promise.resolve(outcome), ctx) : outcome;
-      if (started !== undefined) this.#settled(ctx, probe, started, 'result', undefined);
-      return inbound.id === undefined ? undefined : { kind: 'result', id: inbound.id, payload: result };
+      if (!isThenable(outcome)) return this.#succeeded(ctx, probe, started, outcome);
     } catch (error) {
       return this.#fail(ctx, error, probe, started);
     }
+    return this.#settle(outcome, ctx, probe, started);
+  }
+
+  /** The reply of a command that is still running: its result once it settles, a `TIMEOUT` if it does not in time. */
+  async #settle(outcome: PromiseLike<unknown>, ctx: Invocation, probe: CommandProbe | undefined, started: number | undefined): Promise<Reply | undefined> {
+    try {
+      return this.#succeeded(ctx, probe, started, await this.#withTimeout(Promise.resolve(outcome), ctx));
+    } catch (error) {
+      return this.#fail(ctx, error, probe, started);
+    }
+  }
+
+  #succeeded(ctx: Invocation, probe: CommandProbe | undefined, started: number | undefined, result: unknown): Reply | undefined {
+    if (started !== undefined) this.#settled(ctx, probe, started, 'result', undefined);
+    const id = ctx.commandId;
+    return id === undefined ? undefined : { kind: 'result', id, payload: result };
   }
 
   /** Runs the command inside the probe's context (its span active). */

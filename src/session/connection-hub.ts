@@ -14,9 +14,11 @@ import { resolveHubOptions, type ResolvedHubOptions } from './hub-options.js';
 import { InFlight } from './in-flight.js';
 import { inspectPayload } from './inspect-payload.js';
 import type { Socket } from './socket.js';
+import { PreparedFrame } from './prepared-frame.js';
 import type { HubContext } from './hub-context.js';
 import type { ClientBudgets } from './client-budgets.js';
 import { RateGate } from './rate-gate.js';
+import { runCommand } from './run-command.js';
 import { noTelemetry } from '../observability/no-telemetry.js';
 import type { TransportTelemetry } from '../observability/telemetry.js';
 
@@ -170,27 +172,41 @@ export class ConnectionHub implements ConnectionOwner {
     }
     connection.pending++;
     this.#inFlight.begin();
-    // One continuation per command (no .finally): this is the hot path.
-    this.#context.bus.dispatch({ type: decoded.type, id: decoded.id, payload: decoded.payload, session: connection, meta: decoded.meta, transport: this.#transport }).then(
-      (reply) => {
-        connection.pending--;
-        try {
-          if (respond === undefined) this.#reply(connection, reply);
-          else respond(reply);
-        } catch (error) {
-          // A throw here would be an unhandled rejection, which ends a Node process.
-          this.#context.reportError(error);
-        } finally {
-          this.#inFlight.end();
-        }
-      },
-      (error: unknown) => {
-        connection.pending--;
-        this.#context.reportError(error);
-        respond?.({ kind: 'error', id: decoded.id, error: toWire(new CommandError(ErrorCode.INTERNAL, 'internal error')) });
-        this.#inFlight.end();
-      },
-    );
+    const outcome = runCommand(this.#context.bus, { type: decoded.type, id: decoded.id, payload: decoded.payload, session: connection, meta: decoded.meta, transport: this.#transport });
+    if (outcome instanceof Promise) {
+      // Something in the command was asynchronous: one continuation for it (no .finally).
+      outcome.then(
+        (reply) => this.#settled(connection, reply, respond),
+        (error: unknown) => this.#failed(connection, error, decoded.id, respond),
+      );
+    } else {
+      this.#settled(connection, outcome, respond);
+    }
+  }
+
+  /** Sends a command's reply (down the socket, or to the request that brought it) and counts the command as finished. */
+  #settled(connection: Connection, reply: Reply | undefined, respond: ((reply: Reply | undefined) => void) | undefined): void {
+    connection.pending--;
+    try {
+      if (respond === undefined) this.#reply(connection, reply);
+      else respond(reply);
+    } catch (error) {
+      // A throw here would be an unhandled rejection, which ends a Node process.
+      this.#context.reportError(error);
+    } finally {
+      this.#inFlight.end();
+    }
+  }
+
+  /**
+   * Reports what kept a command from having a reply (the bus never rejects; this is the last net) and counts it
+   * as finished; a request that brought its own way back still gets an answer.
+   */
+  #failed(connection: Connection, error: unknown, id: string | undefined, respond: ((reply: Reply | undefined) => void) | undefined): void {
+    connection.pending--;
+    this.#context.reportError(error);
+    respond?.({ kind: 'error', id, error: toWire(new CommandError(ErrorCode.INTERNAL, 'internal error')) });
+    this.#inFlight.end();
   }
 
   /** Charges one event a connection's command publishes to its publish budget; throws `RATE_LIMITED` past it. */
@@ -348,12 +364,12 @@ export class ConnectionHub implements ConnectionOwner {
     try {
       const exclude = envelope.audience.exclude;
       const options = envelope.volatile === true ? VOLATILE : undefined;
-      let data: Buffer | undefined;
+      let frame: PreparedFrame | undefined;
       let recipients = 0;
       for (const connection of this.registry.resolve(envelope.audience)) {
         if (connection.id === exclude) continue;
-        data ??= Buffer.from(this.#context.codec.encodeEvent(envelope.type, envelope.payload));
-        connection.send(data, options);
+        frame ??= new PreparedFrame(Buffer.from(this.#context.codec.encodeEvent(envelope.type, envelope.payload)));
+        connection.sendPrepared(frame, options);
         recipients++;
       }
       probe?.end(recipients);

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Identity } from '../protocol/identity.js';
 import type { Session, TokenVerifier } from '../commands/session.js';
 import type { SendOptions, Socket } from './socket.js';
+import type { PreparedFrame } from './prepared-frame.js';
 import type { ClientLease } from './client-budgets.js';
 import type { SlidingCount } from './sliding-count.js';
 import type { TokenBucket } from './token-bucket.js';
@@ -75,6 +76,14 @@ export class Connection implements Session {
   /** Sends a frame if the connection is still open; frames for a closed one are dropped. */
   send(data: string | Buffer, options?: SendOptions): void {
     if (this.#open) this.#socket.send(data, options);
+  }
+
+  /** Sends a frame prepared once for many connections: the socket's wire form of it where it has one, its bytes otherwise. */
+  sendPrepared(frame: PreparedFrame, options?: SendOptions): void {
+    if (!this.#open) return;
+    const socket = this.#socket;
+    if (socket.sendPrepared === undefined) socket.send(frame.data, options);
+    else socket.sendPrepared(frame, options);
   }
 
   /** Hands an inbound frame to the hub. */

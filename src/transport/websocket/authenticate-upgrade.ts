@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Identity } from '../../protocol/identity.js';
-import type { ResolvedWebSocketOptions } from './websocket-options.js';
+import type { AuthenticateContext, ResolvedWebSocketOptions } from './websocket-options.js';
 
 /** How an upgrade's authentication ended. */
 export type AuthenticateOutcome =
@@ -21,40 +21,73 @@ export type AuthenticateOutcome =
  * or not `authenticate` heeds the signal, so a slow or stuck authenticator
  * never holds a connection slot for a client that has gone.
  *
+ * An `authenticate` that answers synchronously (the default, which lets
+ * everyone in anonymously, or a check of a header) is answered synchronously:
+ * the signal is made only if `authenticate` reads it, and the timer, the
+ * listeners and the promises only if its answer is a promise, so a storm of
+ * connections pays for none of them.
+ *
  * @example
- * const outcome = await authenticateUpgrade(options, request, socket);
- * if (outcome.kind === 'timed-out') rejectHandshake(socket, 503, 'Service Unavailable');
+ * const outcome = authenticateUpgrade(options, request, socket);
+ * if (outcome instanceof Promise) outcome.then(proceed); else proceed(outcome);
  */
-export async function authenticateUpgrade(
+export function authenticateUpgrade(
   options: Pick<ResolvedWebSocketOptions, 'authenticate' | 'authenticateTimeoutMs'>,
   request: IncomingMessage,
   socket: Duplex,
-): Promise<AuthenticateOutcome> {
+): AuthenticateOutcome | Promise<AuthenticateOutcome> {
   // It may have left before the upgrade reached us: its 'close' is already past.
   if (socket.destroyed) return GONE;
-  const controller = new AbortController();
-  const { signal } = controller;
+  const context = new LazySignal();
+  let answer: Identity | undefined | PromiseLike<Identity | undefined>;
+  try {
+    answer = options.authenticate(request, context);
+  } catch (error) {
+    return { kind: 'refused', error };
+  }
+  if (!isThenable(answer)) return { kind: 'identified', user: answer };
+  return waitForAnswer(options.authenticateTimeoutMs, Promise.resolve(answer), context, socket);
+}
+
+/** The context `authenticate` gets: its `signal` is made when first read, as most authenticators never read it. */
+class LazySignal implements AuthenticateContext {
+  #controller: AbortController | undefined;
+  #reason: Error | undefined;
+
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      // Read only after the wait was over: it is born aborted.
+      if (this.#reason !== undefined) this.#controller.abort(this.#reason);
+    }
+    return this.#controller.signal;
+  }
+
+  /** Aborts the signal, now if it was asked for, or as it is made if it is asked for later. */
+  abort(reason: Error): void {
+    this.#reason ??= reason;
+    this.#controller?.abort(reason);
+  }
+}
+
+/** Waits for an asynchronous answer, up to the timeout, or until the client goes. */
+async function waitForAnswer(timeoutMs: number, pending: Promise<Identity | undefined>, context: LazySignal, socket: Duplex): Promise<AuthenticateOutcome> {
   let ended: AuthenticateOutcome | undefined;
   let stop: (outcome: AuthenticateOutcome) => void = () => {};
   const stopped = new Promise<AuthenticateOutcome>((resolve) => (stop = resolve));
   const end = (outcome: AuthenticateOutcome, reason: Error): void => {
     if (ended !== undefined) return;
     ended = outcome;
-    controller.abort(reason);
+    context.abort(reason);
     stop(outcome);
   };
   const onGone = (): void => end(GONE, new Error('the client closed the connection'));
-  const timeoutMs = options.authenticateTimeoutMs;
   const timer = setTimeout(() => end(TIMED_OUT, new Error(`authenticate() did not answer within ${timeoutMs} ms`)), timeoutMs);
   socket.once('close', onGone);
   socket.once('end', onGone);
+  // It may have gone while authenticate() ran, before the listeners were there.
+  if (socket.destroyed) onGone();
   try {
-    let pending: Promise<Identity | undefined>;
-    try {
-      pending = Promise.resolve(options.authenticate(request, { signal }));
-    } catch (error) {
-      return { kind: 'refused', error };
-    }
     // Once the wait is over its outcome is of no use, but a late rejection must not go unhandled.
     pending.catch(ignore);
     const answered = pending.then(
@@ -69,6 +102,10 @@ export async function authenticateUpgrade(
     socket.off('close', onGone);
     socket.off('end', onGone);
   }
+}
+
+function isThenable(value: unknown): value is PromiseLike<Identity | undefined> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 
 const GONE: AuthenticateOutcome = Object.freeze({ kind: 'gone' });

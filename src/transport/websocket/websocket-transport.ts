@@ -10,7 +10,7 @@ import { DEFAULT_DRAIN_DEADLINE_MS, type DrainOptions, type Transport, type Tran
 import { selectProtocol } from '../../auth/bearer-token.js';
 import { isJwtAuthenticator } from '../../auth/jwt-authenticator.js';
 import type { ClientLease } from '../../session/client-budgets.js';
-import { authenticateUpgrade } from './authenticate-upgrade.js';
+import { authenticateUpgrade, type AuthenticateOutcome } from './authenticate-upgrade.js';
 import { Heartbeat } from './heartbeat.js';
 import { createOwnServer, HandshakeGuard } from './own-server.js';
 import { normalizeOrigin, resolveWebSocketOptions, type WebSocketTransportOptions, type ResolvedWebSocketOptions } from './websocket-options.js';
@@ -48,10 +48,16 @@ export class WebSocketTransport implements Transport {
   #drained: Promise<boolean> | undefined;
   #accepting = true;
   readonly #onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    this.#upgrade(request, socket, head).catch((error: unknown) => {
+    const fail = (error: unknown): void => {
       this.#context?.reportError(error);
       socket.destroy();
-    });
+    };
+    try {
+      // Synchronous unless authenticate() answered with a promise.
+      this.#upgrade(request, socket, head)?.catch(fail);
+    } catch (error) {
+      fail(error);
+    }
   };
   #context: TransportContext | undefined;
 
@@ -177,7 +183,7 @@ export class WebSocketTransport implements Transport {
     if (this.#ownsServer && server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  async #upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+  #upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> | undefined {
     // The path first: on a shared server, an upgrade for another path is another listener's, even while this one refuses its own.
     if (pathOf(request.url) !== this.#options.path) {
       if (this.#ownsServer || this.#server?.listenerCount('upgrade') === 1) rejectHandshake(socket, 404, 'Not Found');
@@ -204,7 +210,14 @@ export class WebSocketTransport implements Transport {
     if (!admission.ok) return void this.#tooMany(socket, admission.reason, admission.retryAfterMs);
     const lease = admission.lease;
     this.#upgrading++;
-    const outcome = await authenticateUpgrade(this.#options, request, socket);
+    const outcome = authenticateUpgrade(this.#options, request, socket);
+    if (outcome instanceof Promise) return outcome.then((answer) => this.#authenticated(wss, hub, request, socket, head, lease, answer));
+    this.#authenticated(wss, hub, request, socket, head, lease, outcome);
+    return undefined;
+  }
+
+  /** Goes on with an upgrade once authenticate() has answered: refuses it, or completes the handshake and opens the connection. */
+  #authenticated(wss: WebSocketServer, hub: ConnectionHub, request: IncomingMessage, socket: Duplex, head: Buffer, lease: ClientLease, outcome: AuthenticateOutcome): void {
     this.#upgrading--;
     if (outcome.kind !== 'identified') {
       lease.release();
@@ -227,13 +240,19 @@ export class WebSocketTransport implements Transport {
       return void rejectHandshake(socket, 503, 'Service Unavailable');
     }
     let accepted = false;
-    wss.handleUpgrade(request, socket, head, (ws) => {
-      accepted = true;
-      // ws has its own error handling from here on; ours was only for the authentication window.
-      socket.off('error', ignore);
-      this.#handshakes?.upgraded(socket);
-      this.#accept(ws, user, lease);
-    });
+    // Corked, the 101 response and the session.connected greeting leave in one write, not two.
+    socket.cork();
+    try {
+      wss.handleUpgrade(request, socket, head, (ws) => {
+        accepted = true;
+        // ws has its own error handling from here on; ours was only for the authentication window.
+        socket.off('error', ignore);
+        this.#handshakes?.upgraded(socket);
+        this.#accept(ws, user, lease);
+      });
+    } finally {
+      socket.uncork();
+    }
     // Without verifyClient, ws calls back before handleUpgrade returns, or never (it refused the
     // handshake). An accepted connection gives its lease back when it closes.
     if (!accepted) lease.release();

@@ -2,8 +2,11 @@ import type { WebSocket } from 'ws';
 import { CloseCode } from '../../protocol/errors.js';
 import type { Connection } from '../../session/connection.js';
 import type { SendOptions, Socket } from '../../session/socket.js';
+import type { PreparedFrame } from '../../session/prepared-frame.js';
 import type { TransportTelemetry } from '../../observability/telemetry.js';
 import { Admission, admit } from './backpressure.js';
+import { preFramedSender, rawSocket, wsTextFrame } from './pre-framed.js';
+import type { Duplex } from 'node:stream';
 
 // ws sends a Buffer as a binary frame unless told otherwise; ours hold UTF-8 text.
 const TEXT = Object.freeze({ binary: false });
@@ -55,6 +58,7 @@ export class WsSocket implements Socket {
   readonly #policy: SendPolicy;
   readonly #open: Set<WsSocket>;
   #overflowed = false;
+  #corked = false;
   #turn = -1;
   #frames = 0;
   // Frames held over to a later turn, as (data, isBinary) pairs in order; undefined while none are.
@@ -118,7 +122,52 @@ export class WsSocket implements Socket {
     const bound = typeof data === 'string' ? data.length * 3 : data.length;
     const bytes = typeof data === 'string' && buffered + bound > this.#policy.maxBufferedBytes ? Buffer.byteLength(data) : bound;
     const admission = admit(buffered, bytes, options?.volatile === true, this.#policy.maxBufferedBytes);
-    if (admission === Admission.SEND) return void this.ws.send(data, TEXT);
+    if (admission === Admission.SEND) {
+      this.#corkForTurn();
+      return void this.ws.send(data, TEXT);
+    }
+    this.#refuse(admission);
+  }
+
+  /**
+   * Holds this socket's writes until the current run of JavaScript ends
+   * (`process.nextTick`): the replies to the commands of one TCP read then
+   * leave in one system call, not one each. Fan-out does not come here (one
+   * frame per socket gains nothing from it).
+   */
+  #corkForTurn(): void {
+    if (this.#corked) return;
+    const raw = rawSocket(this.ws);
+    if (raw === undefined) return;
+    this.#corked = true;
+    raw.cork();
+    process.nextTick(uncork, this, raw);
+  }
+
+  /** Releases what `#corkForTurn` held. */
+  uncorked(raw: Duplex): void {
+    this.#corked = false;
+    raw.uncork();
+  }
+
+  /**
+   * Sends a frame prepared for many sockets: its WebSocket framing, made
+   * once for all of them, written as is, under the same bound as `send`.
+   * Where `ws` cannot take a pre-framed message (the socket is closing, or
+   * its internals are not what this expects), it is an ordinary `send`.
+   */
+  sendPrepared(frame: PreparedFrame, options?: SendOptions): void {
+    if (this.#overflowed) return;
+    const sender = preFramedSender(this.ws);
+    if (sender === undefined) return this.send(frame.data, options);
+    const wire = frame.wire(wsTextFrame);
+    const admission = admit(this.ws.bufferedAmount, wire.length, options?.volatile === true, this.#policy.maxBufferedBytes);
+    if (admission === Admission.SEND) return void sender.sendFrame([wire]);
+    this.#refuse(admission);
+  }
+
+  /** A frame over the bound: dropped if volatile, and otherwise the connection closes (1013). */
+  #refuse(admission: Admission): void {
     if (admission === Admission.DROP) return void this.#policy.telemetry.backpressureDropped();
     this.#overflowed = true;
     this.#policy.telemetry.backpressureClosed();
@@ -137,6 +186,10 @@ export class WsSocket implements Socket {
     this.connection?.lease?.release();
     this.connection?.closed();
   }
+}
+
+function uncork(socket: WsSocket, raw: Duplex): void {
+  socket.uncorked(raw);
 }
 
 function drainBacklog(socket: WsSocket): void {
