@@ -217,6 +217,16 @@ describe('HTTP transport on its own server', () => {
       assert.equal((await post(base, '/commands/test.add', { body: '{"a":2,"b":2}' })).body, 4);
     });
 
+    it('closes the connection of a request refused before its body is read, rather than read the body to discard it', async () => {
+      const answer = await within(
+        rawExchange(transport.address.port, `POST /commands/test.echo HTTP/1.1\r\nHost: x\r\nSwitchyard-Session: forged\r\nContent-Type: application/json\r\nContent-Length: 900000\r\n\r\n{"a":`),
+        3000,
+        'the refused request\'s connection to close',
+      );
+      assert.match(answer, /^HTTP\/1\.1 401 /);
+      assert.match(answer, /connection: close/i);
+    });
+
     it('answers other methods 405 with Allow', async () => {
       const get = await post(base, '/commands/test.echo', { method: 'GET' });
       assert.deepEqual([get.status, get.headers.get('allow'), codeOf(get)], [405, 'POST', 'BAD_FRAME']);

@@ -87,6 +87,30 @@ describe('protocol v1 on /ws and JSON-RPC 2.0 on /rpc in one application', () =>
   });
 });
 
+describe('a JSON-RPC batch past the rate limit', () => {
+  it('answers each request refused by the rates with RATE_LIMITED and its own id', async () => {
+    const app = registerFixtures(new Switchyard({ logger: testLogger(), codec: jsonRpcCodec, limits: { rateLimit: { burst: 2, perSecond: 1 } } }));
+    const transport = await app.listen(new WebSocketTransport({ port: 0 }));
+    const rpc = new Client(`ws://127.0.0.1:${transport.address.port}/ws`, { reconnect: false });
+    try {
+      await within(new Promise((resolve) => rpc.once('open', resolve)), 2000, 'the rpc socket to open');
+      const socket = (rpc as unknown as { socket: { send(data: string): void; addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void } }).socket;
+      const batch = new Promise<unknown[]>((resolve) =>
+        socket.addEventListener('message', ({ data }) => {
+          const message = JSON.parse(String(data)) as unknown;
+          if (Array.isArray(message)) resolve(message);
+        }),
+      );
+      socket.send(JSON.stringify([1, 2, 3, 4].map((n) => ({ jsonrpc: '2.0', method: 'test.echo', params: n, id: n }))));
+      const responses = (await within(batch, 2000, 'the batch response')) as Array<{ id: number; result?: unknown; error?: { data: { code: string } } }>;
+      assert.deepEqual(responses.map((response) => [response.id, response.result ?? response.error?.data.code]), [[1, 1], [2, 2], [3, 'RATE_LIMITED'], [4, 'RATE_LIMITED']]);
+    } finally {
+      rpc.close();
+      await app.close();
+    }
+  });
+});
+
 const redis = await useRedis();
 
 describe('WebSocket on one node, SSE on another, one Redis', { skip: redis.skip }, () => {

@@ -132,7 +132,10 @@ export class ConnectionHub implements ConnectionOwner {
     const replies: Array<string | undefined> = new Array(commands.length);
     let left = commands.length;
     commands.forEach((command, index) => {
+      const id = command.id;
       const respond = (reply: Reply | undefined): void => {
+        // A request refused by the rates before it was decoded is answered without an id; in a batch its id is known.
+        if (reply?.kind === 'error' && reply.id === undefined && id !== undefined) reply = { ...reply, id };
         replies[index] = reply === undefined ? undefined : this.#encode(connection, reply);
         if (--left > 0 || !connection.open) return;
         const sent = replies.filter((encoded): encoded is string => encoded !== undefined);

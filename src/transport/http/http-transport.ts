@@ -165,25 +165,27 @@ export class HttpTransport implements Transport {
   }
 
   async #command(request: IncomingMessage, response: ServerResponse, rawType: string): Promise<void> {
-    if (request.method !== 'POST') return answerError(response, 405, ErrorCode.BAD_FRAME, 'commands are sent with POST', { allow: 'POST' });
+    // Refused before its body is read, a request is answered with Connection: close, so Node does not read (and discard) a body of any size.
+    const unread = hasBody(request) ? CLOSE : NO_HEADERS;
+    if (request.method !== 'POST') return answerError(response, 405, ErrorCode.BAD_FRAME, 'commands are sent with POST', { allow: 'POST', ...unread });
     const hub = this.#hub;
     const implicit = this.#implicit;
-    if (hub === undefined || implicit === undefined || this.#closing !== undefined) return answerError(response, 503, ErrorCode.UNAVAILABLE, 'the server is not serving commands');
+    if (hub === undefined || implicit === undefined || this.#closing !== undefined) return answerError(response, 503, ErrorCode.UNAVAILABLE, 'the server is not serving commands', unread);
     const type = decodeType(rawType);
-    if (type instanceof CommandError) return answerError(response, 400, type.code, type.message);
+    if (type instanceof CommandError) return answerError(response, 400, type.code, type.message, unread);
     const meta = readCommandMeta(request.headers);
-    if (typeof meta === 'string') return answerError(response, 400, ErrorCode.BAD_FRAME, meta);
+    if (typeof meta === 'string') return answerError(response, 400, ErrorCode.BAD_FRAME, meta, unread);
     let connection: Connection;
     const token = request.headers['switchyard-session'];
     if (token !== undefined) {
       const session = typeof token === 'string' ? this.#sessions.get(token) : undefined;
-      if (session === undefined || !session.open) return answerError(response, 401, ErrorCode.UNAUTHORIZED, 'the session token is unknown or its session has ended; open a new event stream');
+      if (session === undefined || !session.open) return answerError(response, 401, ErrorCode.UNAUTHORIZED, 'the session token is unknown or its session has ended; open a new event stream', unread);
       connection = session;
     } else {
       const user = this.#anonymous ? undefined : await this.#authenticate(request, response);
       if (user === false) return;
       const admission = implicit.acquire(request.socket, user);
-      if (!admission.ok) return answerError(response, 429, ErrorCode.RATE_LIMITED, admission.reason, retryAfter(admission.retryAfterMs));
+      if (!admission.ok) return answerError(response, 429, ErrorCode.RATE_LIMITED, admission.reason, { ...retryAfter(admission.retryAfterMs), ...unread });
       connection = admission.connection;
     }
     const body = await readJsonBody(request, this.#options.maxBodyBytes, this.#options.bodyTimeoutMs);
@@ -231,7 +233,7 @@ export class HttpTransport implements Transport {
     const outcome = await authenticateUpgrade(this.#options, request, request.socket);
     if (outcome.kind === 'identified') return outcome.user;
     if (outcome.kind === 'gone') response.destroy();
-    else if (outcome.kind === 'timed-out') answerError(response, 503, ErrorCode.UNAVAILABLE, 'authentication did not answer in time; try again');
+    else if (outcome.kind === 'timed-out') answerError(response, 503, ErrorCode.UNAVAILABLE, 'authentication did not answer in time; try again', CLOSE);
     else {
       this.#context?.logger.debug({ err: outcome.error }, 'request refused by authenticate()');
       answerError(response, 401, ErrorCode.UNAUTHORIZED, 'the credentials were refused', { 'www-authenticate': 'Bearer', ...CLOSE });
@@ -317,6 +319,12 @@ export class HttpTransport implements Transport {
 }
 
 const CLOSE = Object.freeze({ connection: 'close' });
+const NO_HEADERS = Object.freeze({});
+
+function hasBody(request: IncomingMessage): boolean {
+  const length = request.headers['content-length'];
+  return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
 
 function beat(streams: ReadonlySet<SseSocket>): void {
   for (const stream of streams) stream.heartbeat();
