@@ -1,14 +1,17 @@
 import type { Identity } from './identity.js';
 import { typed } from './typed.js';
 import { defineEvent } from './define-event.js';
+import type { ResumeGrant } from './session-resume.js';
 
 /**
- * Sent to every new connection first: its id, and who it is.
+ * Sent to every new connection first: its id, and who it is. With recovery
+ * on (protocol v1.1) it also carries `resume`, the token that resumes this
+ * session after its socket drops.
  *
  * @example
  * client.on(SessionConnected, ({ connectionId }) => console.log('I am', connectionId));
  */
-export const SessionConnected = defineEvent('session.connected', typed<{ connectionId: string; user: Identity | null }>());
+export const SessionConnected = defineEvent('session.connected', typed<{ connectionId: string; user: Identity | null; resume?: ResumeGrant }>());
 
 /**
  * Sent to every connection when the node starts draining for shutdown:

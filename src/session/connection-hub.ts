@@ -98,7 +98,9 @@ export class ConnectionHub implements ConnectionOwner {
     this.#telemetry.connectionOpened();
     this.#scheduleExpiry(connection);
     this.#context.presence.connected({ connectionId: id, userId: user?.id }).catch(this.#context.reportError);
-    connection.send(this.#context.codec.encodeEvent(SessionConnected.type, { connectionId: id, user: user ?? null }));
+    const resume = this.#context.recovery?.opened(connection, this);
+    const greeting = resume === undefined ? { connectionId: id, user: user ?? null } : { connectionId: id, user: user ?? null, resume };
+    connection.send(this.#context.codec.encodeEvent(SessionConnected.type, greeting));
     return connection;
   }
 
@@ -156,6 +158,7 @@ export class ConnectionHub implements ConnectionOwner {
     connection.markClosed();
     this.#telemetry.connectionClosed();
     this.#cancelExpiry(connection);
+    this.#context.recovery?.closed(connection);
     const rooms = this.registry.remove(connection);
     this.#context.presence.disconnected(connection.id).catch(this.#context.reportError);
     this.#context.sessionClosed?.({ connectionId: connection.id, user: connection.user, rooms });
@@ -169,12 +172,21 @@ export class ConnectionHub implements ConnectionOwner {
     if (!connection.open || connection.rooms.has(room)) return;
     const max = this.#limits.maxRoomsPerConnection;
     if (connection.rooms.size >= max) throw new CommandError(ErrorCode.TOO_MANY_ROOMS, `a connection may be in at most ${max} rooms`);
+    const recovery = this.#context.recovery;
+    // Recovery notes where the room's stream stands first, so a resume replays from there.
+    const noted = recovery?.beforeJoin(connection, room);
+    if (noted !== undefined) {
+      await noted;
+      if (!connection.open || connection.rooms.has(room)) return;
+    }
     this.registry.join(connection, room);
+    recovery?.joined(connection, room);
     await this.#context.presence.joined(room, { connectionId: connection.id, userId: connection.user?.id });
   }
 
   async leave(connection: Connection, room: string): Promise<void> {
     if (!this.registry.leave(connection, room)) return;
+    this.#context.recovery?.left(connection, room);
     await this.#context.presence.left(room, connection.id);
   }
 
@@ -188,6 +200,7 @@ export class ConnectionHub implements ConnectionOwner {
     if (!connection.open) return;
     const before = connection.user?.id;
     this.registry.identify(connection, user);
+    this.#context.recovery?.identified(connection);
     this.#cancelExpiry(connection);
     this.#scheduleExpiry(connection);
     if (before === user.id) return;
@@ -220,6 +233,11 @@ export class ConnectionHub implements ConnectionOwner {
       }
     }
     return this.#inFlight.idle(deadlineMs);
+  }
+
+  /** Sends one recorded event to one connection now, as delivery encodes it: what a resume replays. */
+  sendEvent(connection: Connection, envelope: EventEnvelope): void {
+    connection.send(this.#context.codec.encodeEvent(envelope.type, envelope.payload, envelope.position));
   }
 
   /** Stops delivering and closes every connection with 1001. */
@@ -299,8 +317,8 @@ export class ConnectionHub implements ConnectionOwner {
       let recipients = 0;
       for (const connection of this.registry.resolve(envelope.audience)) {
         if (connection.id === exclude) continue;
-        data ??= Buffer.from(this.#context.codec.encodeEvent(envelope.type, envelope.payload));
-        connection.send(data, options);
+        data ??= Buffer.from(this.#context.codec.encodeEvent(envelope.type, envelope.payload, envelope.position));
+        connection.send(data, options, envelope);
         recipients++;
       }
       probe?.end(recipients);
