@@ -2,9 +2,10 @@ import type { Backplane } from '../../events/backplane.js';
 import type { Presence } from '../../events/presence.js';
 import type { CommandBus } from '../../commands/command-bus.js';
 import { SessionResume } from '../../protocol/session-resume.js';
-import { memoryRecoveryStore } from './memory-recovery-store.js';
+import { memoryRecoveryStore } from '../../events/recovery/memory-recovery-store.js';
+import type { RecoveryStore } from '../../events/recovery/recovery-store.js';
 import { onceOnly } from './once-only.js';
-import { resolveRecoveryOptions, type RecoveryOptions, type RecoveryStore } from './recovery-options.js';
+import { resolveRecoveryOptions, type RecoveryOptions } from './recovery-options.js';
 import { SessionRecovery } from './session-recovery.js';
 
 /** An application's recovery, once set up: the hooks the hubs call, and the backplane that records events. */

@@ -1,6 +1,6 @@
 import type { Middleware } from '../../commands/middleware.js';
 import { CommandError, ErrorCode } from '../../protocol/errors.js';
-import type { CachedReply, ReplyCache } from './reply-cache.js';
+import type { CachedReply, ReplyCache } from '../../events/recovery/reply-cache.js';
 
 /**
  * Once-only commands: a command id the session already ran (within the

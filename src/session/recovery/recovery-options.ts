@@ -1,27 +1,6 @@
-import type { EventHistory, HistoryLimits, ResolvedHistoryLimits } from '../../events/history/event-history.js';
+import type { HistoryLimits } from '../../events/history/event-history.js';
 import { resolveHistoryLimits } from '../../events/history/event-history.js';
-import type { ReplyCache } from './reply-cache.js';
-import type { SessionStore } from './session-store.js';
-import type { TakeoverChannel } from './takeover-channel.js';
-
-/**
- * Where recovery keeps what it needs: the event history, the session
- * records and tokens, the replies of commands, and (across nodes) how a
- * resume reaches the node of the old connection.
- */
-export interface RecoveryStore {
-  readonly history: EventHistory;
-  readonly sessions: SessionStore;
-  readonly replies: ReplyCache;
-  readonly takeovers?: TakeoverChannel;
-  /** Resolves once the store can serve (its connections are up). */
-  ready?(): Promise<void>;
-  /** Closes all of it. Idempotent. */
-  close(): Promise<void>;
-}
-
-/** Builds a {@link RecoveryStore} for the application's resolved options. */
-export type RecoveryStoreFactory = (options: ResolvedRecoveryOptions) => RecoveryStore;
+import type { RecoveryStoreFactory, RecoverySettings } from '../../events/recovery/recovery-store.js';
 
 /**
  * Sessions that survive a reconnect (protocol v1.1): a client that comes
@@ -45,11 +24,7 @@ export interface RecoveryOptions {
 }
 
 /** Recovery options once defaults are applied. */
-export interface ResolvedRecoveryOptions {
-  readonly ttlMs: number;
-  readonly history: ResolvedHistoryLimits;
-  readonly maxRepliesPerSession: number;
-}
+export type ResolvedRecoveryOptions = RecoverySettings;
 
 /** The defaults of {@link RecoveryOptions}. */
 export const DEFAULT_RECOVERY = Object.freeze({ ttlMs: 120_000, maxRepliesPerSession: 256 });

@@ -8,9 +8,10 @@ import { Connection } from '../connection.js';
 import type { ConnectionHub } from '../connection-hub.js';
 import type { HubRecovery } from './hub-recovery.js';
 import { plausibleToken, readResumePayload } from './read-resume-payload.js';
-import type { RecoveryStore, ResolvedRecoveryOptions } from './recovery-options.js';
+import type { RecoveryStore } from '../../events/recovery/recovery-store.js';
+import type { ResolvedRecoveryOptions } from './recovery-options.js';
 import { newOwnerMark, newResumeToken } from './resume-token.js';
-import type { SessionRecord } from './session-store.js';
+import type { SessionRecord } from '../../events/recovery/session-store.js';
 
 /** What recovery knows of one open connection on this node. */
 interface Live {

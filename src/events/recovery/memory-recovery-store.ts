@@ -1,7 +1,7 @@
-import { MemoryHistory } from '../../events/history/memory-history.js';
+import { MemoryHistory } from '../history/memory-history.js';
 import { MemoryReplyCache } from './memory-reply-cache.js';
 import { MemorySessionStore } from './memory-session-store.js';
-import type { RecoveryStore, ResolvedRecoveryOptions } from './recovery-options.js';
+import type { RecoveryStore, RecoverySettings } from './recovery-store.js';
 
 /**
  * Recovery in this process: history, sessions and replies in memory. The
@@ -10,7 +10,7 @@ import type { RecoveryStore, ResolvedRecoveryOptions } from './recovery-options.
  * @example
  * new Switchyard({ recovery: { store: memoryRecoveryStore } });
  */
-export function memoryRecoveryStore(options: ResolvedRecoveryOptions): RecoveryStore {
+export function memoryRecoveryStore(options: RecoverySettings): RecoveryStore {
   const history = new MemoryHistory({ ...options.history, idleStreamMs: Math.max(2 * options.history.maxAgeMs, options.ttlMs + options.history.maxAgeMs) });
   const sessions = new MemorySessionStore();
   const replies = new MemoryReplyCache({ ttlMs: options.ttlMs, maxPerSession: options.maxRepliesPerSession });
