@@ -91,7 +91,7 @@ export class Switchyard {
     // Built-in, not registered: a handler the user registers for it, before or after listen(), takes its place.
     // Served only where the endpoint verifies tokens; elsewhere session.reauth is an unknown command, reported even without an id.
     this.bus.registerBuiltin(SessionReauth, sessionReauth, { servesSession: (session) => session.verifyToken !== undefined });
-    this.#recovery = options.recovery === undefined || options.recovery === false ? undefined : setUpRecovery(options.recovery, { bus: this.bus, backplane: this.#backplane, presence: this.presence, reportError: this.#reportError });
+    this.#recovery = options.recovery === undefined || options.recovery === false ? undefined : setUpRecovery(options.recovery, { bus: this.bus, backplane: this.#backplane, presence: this.presence, reportError: this.#reportError, resumed: (recovered, replayed) => telemetry.sessionResumed?.(recovered, replayed) });
     // With recovery, events go through the backplane that records them.
     const backplane = this.#recovery?.backplane ?? this.#backplane;
     // A throw inside an RxJS subscriber is rethrown asynchronously and would crash the process.

@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { serve, within } from '../support/socket-harness.js';
 import { registerFixtures } from '../support/fixtures.js';
+import { Registry } from 'prom-client';
 import type { Switchyard } from '../../src/index.js';
+import { PrometheusMetrics } from '../../src/prometheus.js';
 import { ask, connect, dropTcp, grantOf, idOf, positionsOf, resume, serveWithRecovery, shout, shoutsOf, type RecoveryFrame } from './support.js';
 
 const apps: Switchyard[] = [];
@@ -190,6 +192,26 @@ describe('recovery on one node', { timeout: 30_000 }, () => {
     const types = Object.values(app.asyncapi({ title: 't', version: '1' }).operations ?? {}).map((operation) => JSON.stringify(operation));
     assert.ok(!types.some((text) => text.includes('session.resume')));
     await client.close();
+  });
+
+  it('counts resumes by outcome and the events they replayed in the Prometheus metrics', async () => {
+    const registry = new Registry();
+    const { app, url } = await server({ telemetry: new PrometheusMetrics({ registry }) });
+    const hana = await connect(url, 'hana');
+    await hana.request('test.join', { room: 'm' });
+    const { token } = grantOf(hana);
+    await dropTcp(hana, app, 'm');
+    const bob = await connect(url, 'bob');
+    await bob.request('test.shout', { text: 'x', audience: 'room', id: 'm' });
+    await bob.request('test.shout', { text: 'y', audience: 'room', id: 'm' });
+    const again = await connect(url, 'hana');
+    assert.equal((await resume(again, token, {})).result.replayed, 2);
+    assert.equal((await resume(bob, 'garbage', {})).result.recovered, false);
+    const text = await registry.metrics();
+    assert.match(text, /switchyard_recovery_resumes_total\{outcome="recovered"\} 1/);
+    assert.match(text, /switchyard_recovery_resumes_total\{outcome="refused"\} 1/);
+    assert.match(text, /switchyard_recovery_replayed_events_total 2/);
+    await Promise.all([again.close(), bob.close()]);
   });
 
   it('lists session.resume in the AsyncAPI document when recovery is on', async () => {

@@ -24,13 +24,13 @@ export interface ApplicationRecovery {
  */
 export function setUpRecovery(
   options: RecoveryOptions | true,
-  deps: { readonly bus: CommandBus; readonly backplane: Backplane; readonly presence: Presence; readonly reportError: (error: unknown) => void; readonly replayed?: (count: number) => void },
+  deps: { readonly bus: CommandBus; readonly backplane: Backplane; readonly presence: Presence; readonly reportError: (error: unknown) => void; readonly resumed?: (recovered: boolean, replayed: number) => void },
 ): ApplicationRecovery {
   const settings = options === true ? {} : options;
   const resolved = resolveRecoveryOptions(settings);
   const store = (settings.store ?? memoryRecoveryStore)(resolved);
   const backplane = store.history.wrap(deps.backplane);
-  const sessions = new SessionRecovery({ store, options: resolved, presence: deps.presence, reportError: deps.reportError, replayed: deps.replayed });
+  const sessions = new SessionRecovery({ store, options: resolved, presence: deps.presence, reportError: deps.reportError, resumed: deps.resumed });
   deps.bus.use(onceOnly(store.replies));
   deps.bus.registerBuiltin(SessionResume, (payload, _ctx, session) => sessions.resume(payload, session), { servesSession: (session) => sessions.serves(session) });
   let closing: Promise<void> | undefined;

@@ -34,8 +34,8 @@ export interface SessionRecoveryDeps {
   readonly options: ResolvedRecoveryOptions;
   readonly presence: Presence;
   readonly reportError: (error: unknown) => void;
-  /** Told how many events each successful resume replayed (metrics). @default nothing is told */
-  readonly replayed?: (count: number) => void;
+  /** Told of each resume answered: recovered or not, and how many events it replayed (metrics). @default nothing is told */
+  readonly resumed?: (recovered: boolean, replayed: number) => void;
 }
 
 /**
@@ -135,6 +135,12 @@ export class SessionRecovery implements HubRecovery {
    * `recovered: false`, with this connection's own token to use next time.
    */
   async resume(payload: unknown, session: Session): Promise<SessionResumeResult> {
+    const result = await this.#resume(payload, session);
+    this.#deps.resumed?.(result.recovered, result.replayed);
+    return result;
+  }
+
+  async #resume(payload: unknown, session: Session): Promise<SessionResumeResult> {
     const { token, positions } = readResumePayload(payload);
     const connection = session as Connection;
     const live = this.#live.get(connection);
@@ -209,7 +215,6 @@ export class SessionRecovery implements HubRecovery {
     this.#movePresence(connection, ownId, record.rooms);
     // After the result frame has gone out: the events held back meanwhile, without those the replay already sent.
     setImmediate(() => this.#releaseHeld(connection, last));
-    this.#deps.replayed?.(replayed);
     return { recovered: true, rooms: [...record.rooms], replayed, resume: live.grant };
   }
 
