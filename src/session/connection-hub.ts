@@ -126,8 +126,10 @@ export class ConnectionHub implements ConnectionOwner {
     }
     connection.pending++;
     this.#inFlight.begin();
-    // One continuation per command (no .finally): this is the hot path.
-    this.#context.bus.dispatch({ type: decoded.type, id: decoded.id, payload: decoded.payload, session: connection, meta: decoded.meta, transport: this.#transport }).then(
+    const inbound = { type: decoded.type, id: decoded.id, payload: decoded.payload, session: connection, meta: decoded.meta, transport: this.#transport };
+    const recovery = this.#context.recovery;
+    // One continuation per command (no .finally): this is the hot path. With recovery, a retried id runs once.
+    (recovery === undefined ? this.#context.bus.dispatch(inbound) : recovery.dispatch(this.#context.bus, inbound)).then(
       (reply) => {
         connection.pending--;
         try {

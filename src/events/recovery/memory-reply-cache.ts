@@ -31,19 +31,19 @@ export class MemoryReplyCache implements ReplyCache {
     this.#sweeper.unref();
   }
 
-  begin(sessionId: string, commandId: string): Promise<CachedReply | undefined> {
+  begin(sessionId: string, commandId: string): CachedReply | undefined | Promise<CachedReply> {
     let slots = this.#sessions.get(sessionId);
     if (slots === undefined) this.#sessions.set(sessionId, (slots = new Map()));
     const now = Date.now();
     const slot = slots.get(commandId);
     if (slot !== undefined && (slot.reply === undefined || now - slot.at <= this.#ttlMs)) {
-      if (slot.reply !== undefined) return Promise.resolve(slot.reply);
+      if (slot.reply !== undefined) return slot.reply;
       return new Promise((resolve) => (slot.waiters ??= []).push(resolve));
     }
     slots.delete(commandId);
     slots.set(commandId, { reply: undefined, waiters: undefined, at: now });
     if (slots.size > this.#max) this.#evict(slots);
-    return Promise.resolve(undefined);
+    return undefined;
   }
 
   finish(sessionId: string, commandId: string, reply: CachedReply): void {

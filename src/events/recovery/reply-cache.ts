@@ -11,11 +11,13 @@ export type CachedReply = { readonly ok: true; readonly payload: unknown } | { r
  */
 export interface ReplyCache {
   /**
-   * Marks command `commandId` of `sessionId` as running and resolves
-   * `undefined` (run it) the first time; a later call resolves with the
-   * first run's reply, waiting for it while it is still running.
+   * Marks command `commandId` of `sessionId` as running and gives
+   * `undefined` (run it) the first time; a later call gives the first run's
+   * reply, a promise of it while that run is still going. A store in this
+   * process answers synchronously (a command pays no extra turn); a remote
+   * one with a promise.
    */
-  begin(sessionId: string, commandId: string): Promise<CachedReply | undefined>;
+  begin(sessionId: string, commandId: string): CachedReply | undefined | Promise<CachedReply | undefined>;
   /** Records the reply of a run that `begin` allowed. */
   finish(sessionId: string, commandId: string, reply: CachedReply): void;
   /** Releases timers and connections. Idempotent. */

@@ -4,7 +4,6 @@ import type { CommandBus } from '../../commands/command-bus.js';
 import { SessionResume } from '../../protocol/session-resume.js';
 import { memoryRecoveryStore } from '../../events/recovery/memory-recovery-store.js';
 import type { RecoveryStore } from '../../events/recovery/recovery-store.js';
-import { onceOnly } from './once-only.js';
 import { resolveRecoveryOptions, type RecoveryOptions } from './recovery-options.js';
 import { SessionRecovery } from './session-recovery.js';
 
@@ -19,8 +18,7 @@ export interface ApplicationRecovery {
 
 /**
  * Turns recovery on for an application: builds its store, wraps the
- * backplane so recorded events get positions, adds the once-only layer
- * (outermost) to the bus and serves `session.resume` as a built-in.
+ * backplane so recorded events get positions, and serves `session.resume` as a built-in.
  */
 export function setUpRecovery(
   options: RecoveryOptions | true,
@@ -31,7 +29,6 @@ export function setUpRecovery(
   const store = (settings.store ?? memoryRecoveryStore)(resolved);
   const backplane = store.history.wrap(deps.backplane);
   const sessions = new SessionRecovery({ store, options: resolved, presence: deps.presence, reportError: deps.reportError, resumed: deps.resumed });
-  deps.bus.use(onceOnly(store.replies));
   deps.bus.registerBuiltin(SessionResume, (payload, _ctx, session) => sessions.resume(payload, session), { servesSession: (session) => sessions.serves(session) });
   let closing: Promise<void> | undefined;
   return Object.freeze({

@@ -1,4 +1,7 @@
 import type { ResumeGrant } from '../../protocol/session-resume.js';
+import type { CommandBus } from '../../commands/command-bus.js';
+import type { InboundCommand } from '../../commands/inbound-command.js';
+import type { Reply } from '../../protocol/frames.js';
 import type { Connection } from '../connection.js';
 import type { ConnectionHub } from '../connection-hub.js';
 
@@ -17,4 +20,6 @@ export interface HubRecovery {
   identified(connection: Connection): void;
   /** The connection closed: its session can be resumed for `ttlMs`. */
   closed(connection: Connection): void;
+  /** Dispatches a command once per id and session: a retry gets the first run's reply. */
+  dispatch(bus: CommandBus, inbound: InboundCommand): Promise<Reply | undefined>;
 }

@@ -12,6 +12,10 @@ import type { RecoveryStore } from '../../events/recovery/recovery-store.js';
 import type { ResolvedRecoveryOptions } from './recovery-options.js';
 import { newOwnerMark, newResumeToken } from './resume-token.js';
 import type { SessionRecord } from '../../events/recovery/session-store.js';
+import type { CommandBus } from '../../commands/command-bus.js';
+import type { InboundCommand } from '../../commands/inbound-command.js';
+import type { Reply } from '../../protocol/frames.js';
+import { dispatchOnce } from './once-only.js';
 
 /** What recovery knows of one open connection on this node. */
 interface Live {
@@ -61,6 +65,10 @@ export class SessionRecovery implements HubRecovery {
     this.#store = deps.store;
     this.#options = deps.options;
     this.#stopTakeovers = deps.store.takeovers?.listen((sessionId) => this.#closeLocal(sessionId));
+  }
+
+  dispatch(bus: CommandBus, inbound: InboundCommand): Promise<Reply | undefined> {
+    return dispatchOnce(bus, this.#store.replies, inbound);
   }
 
   /** Whether `session` is a connection recovery follows (one that can send `session.resume`). */
