@@ -62,7 +62,19 @@ interface Storm {
   positions: Record<string, string>;
 }
 
-function open(port: number): Promise<{ socket: WebSocket; frames: Array<Record<string, unknown>>; hello: Promise<Record<string, unknown>> }> {
+/** Connects, trying again a few times: thousands of connects at once overflow the listen backlog, as they would for real clients, which back off. */
+async function open(port: number): Promise<{ socket: WebSocket; frames: Array<Record<string, unknown>>; hello: Promise<Record<string, unknown>> }> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await openOnce(port);
+    } catch (error) {
+      if (attempt >= 8) throw error;
+      await sleep(Math.random() * 50 * attempt);
+    }
+  }
+}
+
+function openOnce(port: number): Promise<{ socket: WebSocket; frames: Array<Record<string, unknown>>; hello: Promise<Record<string, unknown>> }> {
   const socket = new WebSocket(`ws://127.0.0.1:${port}/ws`);
   const frames: Array<Record<string, unknown>> = [];
   let greet: (frame: Record<string, unknown>) => void = () => {};

@@ -17,7 +17,7 @@ export interface RecoveryOptions {
   readonly ttlMs?: number;
   /** How much of each stream (room, user, connection) is kept. @default { maxEvents: 1000, maxAgeMs: 300000 } */
   readonly history?: HistoryLimits;
-  /** Replies kept per session for once-only commands; the oldest go first. @default 256 */
+  /** Replies kept per session for once-only commands, twice the default limit of commands in flight; the oldest go first. @default 128 */
   readonly maxRepliesPerSession?: number;
   /** Where it is all kept. @default in this process (one node) */
   readonly store?: RecoveryStoreFactory;
@@ -27,7 +27,7 @@ export interface RecoveryOptions {
 export type ResolvedRecoveryOptions = RecoverySettings;
 
 /** The defaults of {@link RecoveryOptions}. */
-export const DEFAULT_RECOVERY = Object.freeze({ ttlMs: 120_000, maxRepliesPerSession: 256 });
+export const DEFAULT_RECOVERY = Object.freeze({ ttlMs: 120_000, maxRepliesPerSession: 128 });
 
 const MAX_TIMER_MS = 2_147_483_647;
 
