@@ -8,11 +8,12 @@ import { parseArgs } from 'node:util';
 import { SYSTEMS, type System } from './load/bench-client.js';
 import { formatObservability, formatSoak, formatTable, summarize, type Results, type Trial } from './lib/report.js';
 import { TELEMETRY_MODES } from './servers/telemetry-mode.js';
+import { runRecoveryBench } from './recovery-scenario.js';
 import { fanout, idleMemory, openFileLimit, requestReply, soak, type Metrics, type Settings } from './scenarios.js';
 import { runHttpBench } from './http/http-bench.js';
 import { connectionStorm } from './storm-scenarios.js';
 
-const SCENARIOS = ['request-reply', 'latency', 'fanout', 'storm', 'idle-memory', 'soak', 'observability', 'http'] as const;
+const SCENARIOS = ['request-reply', 'latency', 'fanout', 'storm', 'idle-memory', 'soak', 'observability', 'http', 'recovery'] as const;
 
 const { values: flags } = parseArgs({
   options: {
@@ -142,6 +143,7 @@ if (scenarios.includes('observability') && systems.includes('switchyard')) {
     }
   }
 }
+if (scenarios.includes('recovery') && systems.includes('switchyard')) await runRecoveryBench(settings, rounds, quick, (scenario, round, run) => trial(scenario, 'switchyard', round, run));
 if (scenarios.includes('soak') && systems.includes('switchyard')) {
   console.log('\nsoak');
   // The server holds one descriptor per connection plus a few of its own.

@@ -16,9 +16,10 @@ import { RoomActivity } from './room-stats/room-activity.js';
  * await app.listen(new WebSocketTransport({ server, path: '/ws', authenticate }));
  */
 export async function createDemoApp(options: DemoOptions = {}): Promise<Switchyard> {
-  const { logger, roomCapacity, cartStore, backplane, presence, roomStatsStore, statsIntervalMs, telemetry } = resolveDemoOptions(options);
+  const { logger, roomCapacity, cartStore, backplane, presence, roomStatsStore, statsIntervalMs, telemetry, recovery } = resolveDemoOptions(options);
   const app = new Switchyard({
     telemetry,
+    recovery,
     ...(logger === undefined ? {} : { logger }),
     ...(backplane === undefined ? {} : { backplane }),
     ...(presence === undefined ? {} : { presence }),

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Backplane, Presence, Telemetry } from '../src/index.js';
+import type { Backplane, Presence, RecoveryOptions, Telemetry } from '../src/index.js';
 import type { CartStore } from './cart/cart-store.js';
 import { MemoryCartStore } from './cart/memory-cart-store.js';
 import { DEFAULT_ROOM_CAPACITY } from './room-capacity.js';
@@ -24,6 +24,8 @@ export interface DemoOptions {
   statsIntervalMs?: number;
   /** Metrics and tracing. @default none */
   telemetry?: readonly Telemetry[];
+  /** Sessions that survive a reconnect (`false` turns it off). @default on, in memory */
+  recovery?: RecoveryOptions | boolean;
 }
 
 /** The options once defaults are applied and checked. */
@@ -36,6 +38,7 @@ export interface ResolvedDemoOptions {
   readonly roomStatsStore: RoomStatsStore;
   readonly statsIntervalMs: number;
   readonly telemetry: readonly Telemetry[];
+  readonly recovery: RecoveryOptions | boolean;
 }
 
 const defaults = Object.freeze({ roomCapacity: DEFAULT_ROOM_CAPACITY, statsIntervalMs: 5000 });
@@ -60,5 +63,6 @@ export function resolveDemoOptions(options: DemoOptions = {}): ResolvedDemoOptio
     roomStatsStore: options.roomStatsStore ?? new MemoryRoomStatsStore(),
     statsIntervalMs,
     telemetry: options.telemetry ?? [],
+    recovery: options.recovery ?? true,
   });
 }

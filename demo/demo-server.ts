@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { HttpTransport, WebSocketTransport, jsonRpcCodec, type Identity, type Switchyard } from '../src/index.js';
-import { scaleOutFromEnv } from '../src/redis.js';
+import { redisRecoveryStore, scaleOutFromEnv } from '../src/redis.js';
 import { createDemoApp } from './app.js';
 import type { CartStore } from './cart/cart-store.js';
 import { MemoryCartStore } from './cart/memory-cart-store.js';
@@ -77,6 +77,8 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     options.redisUrl === undefined ? new MemoryRoomStatsStore() : new RedisRoomStatsStore({ url: options.redisUrl, ...(options.logger ? { logger: options.logger } : {}) });
   const scaleOut = scaleOutFromEnv({ REDIS_URL: options.redisUrl }, options.logger ? { logger: options.logger } : {});
   await scaleOut.ready();
+  // Recovery is on: in memory on one node, in Redis with REDIS_URL, so a page resumes on any node and across a restart.
+  const recoveryStore = options.redisUrl === undefined ? undefined : redisRecoveryStore({ url: options.redisUrl, ...(options.logger ? { logger: options.logger } : {}) });
   const observability = startDemoObservability(options.otlpEndpoint === undefined ? {} : { otlpEndpoint: options.otlpEndpoint });
   const closeStores = (): Promise<unknown> => Promise.all([cartStore.close(), roomStatsStore.close(), scaleOut.close(), observability.close()]);
   // A start-up that fails (a handler module refused, say) must not leave Redis connections holding the process open.
@@ -87,12 +89,14 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     ...(options.statsIntervalMs === undefined ? {} : { statsIntervalMs: options.statsIntervalMs }),
     backplane: scaleOut.backplane,
     presence: scaleOut.presence,
+    recovery: recoveryStore === undefined ? true : { store: recoveryStore },
     ...(options.roomCapacity === undefined ? {} : { roomCapacity: options.roomCapacity }),
     ...(options.logger ? { logger: options.logger } : {}),
   }).catch(async (error: unknown) => {
     await closeStores();
     throw error;
   });
+  await recoveryStore?.ready();
   const serve = serveStatic([
     { prefix: '/', root: publicDir },
     { prefix: '/client/', root: clientDir },

@@ -6,6 +6,7 @@ import type { Codec } from './protocol/codec.js';
 import { DEFAULT_MAX_SESSION_LIFETIME_MS } from './session/connection-hub.js';
 import type { HubOptions } from './session/hub-options.js';
 import type { Telemetry } from './observability/telemetry.js';
+import type { RecoveryOptions } from './session/recovery/recovery-options.js';
 
 /** Options of a {@link Switchyard} application. */
 export interface SwitchyardOptions {
@@ -44,6 +45,16 @@ export interface SwitchyardOptions {
    * @default none
    */
   telemetry?: Telemetry | readonly Telemetry[];
+  /**
+   * Sessions that survive a reconnect (protocol v1.1): resume tokens in
+   * `session.connected`, `stream` and `pos` on recorded events, the
+   * `session.resume` command, and once-only commands. `true` for the
+   * defaults (in memory, one node); `{ store: redisRecoveryStore(...) }`
+   * (`switchyard/redis`) to resume on any node. Off, protocol v1 is unchanged.
+   * See docs/recovery.md.
+   * @default off
+   */
+  recovery?: RecoveryOptions | boolean;
 }
 
 /** The plain-value options once defaults are applied and checked; the rest are taken as given. */

@@ -30,6 +30,7 @@ import { registerHandlerDirectory, type LoadedHandler } from './commands/handler
 import type { HandlerDirectoryOptions } from './commands/handler-files.js';
 import { combineTelemetry } from './observability/combine-telemetry.js';
 import type { Telemetry } from './observability/telemetry.js';
+import { setUpRecovery, type ApplicationRecovery } from './session/recovery/application-recovery.js';
 
 /**
  * The composition root of a Switchyard application: one command bus, one
@@ -65,6 +66,7 @@ export class Switchyard {
   readonly #limits: ResolvedHubOptions;
   readonly #telemetry: Telemetry;
   readonly #detachTelemetry: (() => void) | undefined;
+  readonly #recovery: ApplicationRecovery | undefined;
   #closing: Promise<boolean> | undefined;
 
   constructor(options: SwitchyardOptions = {}) {
@@ -89,7 +91,9 @@ export class Switchyard {
     // Built-in, not registered: a handler the user registers for it, before or after listen(), takes its place.
     // Served only where the endpoint verifies tokens; elsewhere session.reauth is an unknown command, reported even without an id.
     this.bus.registerBuiltin(SessionReauth, sessionReauth, { servesSession: (session) => session.verifyToken !== undefined });
-    const backplane = this.#backplane;
+    this.#recovery = options.recovery === undefined || options.recovery === false ? undefined : setUpRecovery(options.recovery, { bus: this.bus, backplane: this.#backplane, presence: this.presence, reportError: this.#reportError, resumed: (recovered, replayed) => telemetry.sessionResumed?.(recovered, replayed) });
+    // With recovery, events go through the backplane that records them.
+    const backplane = this.#recovery?.backplane ?? this.#backplane;
     // A throw inside an RxJS subscriber is rethrown asynchronously and would crash the process.
     this.#bridge = this.publisher.events$.subscribe({
       next: (envelope) => {
@@ -199,7 +203,7 @@ export class Switchyard {
         transport: name,
         telemetry: this.#telemetry.forTransport(name),
         bus: this.bus,
-        deliveries: this.#backplane.deliveries,
+        deliveries: (this.#recovery?.backplane ?? this.#backplane).deliveries,
         presence: this.presence,
         codec: this.#codec,
         logger: this.logger,
@@ -207,6 +211,7 @@ export class Switchyard {
         sessionClosed: this.#sessionClosed,
         limits: this.#limits,
         maxSessionLifetimeMs: this.#options.maxSessionLifetimeMs,
+        recovery: this.#recovery?.sessions,
       });
     } catch (error) {
       this.#transports.splice(this.#transports.indexOf(transport), 1);
@@ -253,6 +258,7 @@ export class Switchyard {
     await this.#runShutdownTasks();
     this.#bridge.unsubscribe();
     this.publisher.close();
+    await this.#recovery?.close();
     if (this.#ownsBackplane) await this.#backplane.close();
     this.#detachTelemetry?.();
     this.#errors.complete();

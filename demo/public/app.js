@@ -24,7 +24,8 @@ function connect(name) {
   const client = new SwitchyardClient({
     url: url.href,
     reconnect: { maxAttempts: Infinity },
-    // After a reconnect the server knows nothing of this tab: join its rooms again, fetch the cart.
+    // Called only when the session could not be resumed (the server forgot it, or it expired): join the
+    // rooms again, fetch the cart. A resumed session needs nothing: the client got what it missed.
     onReconnect: async (c) => {
       await Promise.all([...state.rooms.keys()].map((room) => joined(room, c.request('room.join', { room }))));
       renderCart(await c.request('cart.get', {}));
@@ -49,7 +50,7 @@ function connect(name) {
   });
   client.on('room.left', ({ room, member }) => {
     state.rooms.get(room)?.members.delete(member.connectionId);
-    if (member.connectionId !== state.me?.connectionId) addSystem(room, `${member.userId ?? 'a guest'} left`);
+    if (member.connectionId !== state.client.session?.connectionId) addSystem(room, `${member.userId ?? 'a guest'} left`);
     if (room === state.active) renderMembers();
   });
   client.on('cart.updated', renderCart);

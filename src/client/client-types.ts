@@ -40,8 +40,11 @@ export interface StateChange {
  * const { connectionId, user } = await client.ready();
  */
 export interface ClientSession {
+  /** The session's connection id; after a resumed session, the id of the session it resumed. */
   readonly connectionId: string;
   readonly user: Identity | null;
+  /** The resume grant, when the server has recovery on (protocol v1.1); the client resumes by itself. */
+  readonly resume?: { readonly token: string; readonly ttlMs: number };
 }
 
 /**

@@ -13,6 +13,10 @@ interface PendingRequest {
   readonly resolve: (result: unknown) => void;
   readonly reject: (error: unknown) => void;
   readonly timer: ReturnType<typeof setTimeout>;
+  /** The frame, for sending it again with its id after a resumed session. */
+  readonly data: string;
+  /** Whether it may be sent again after a resume (every command but `session.resume` itself). */
+  readonly retry: boolean;
   sent: boolean;
 }
 
@@ -45,14 +49,14 @@ export class Outbox {
    * Sends request `id` through `socket` (or queues it when there is none)
    * and settles with its reply; fails with `REQUEST_TIMEOUT` after `timeoutMs`.
    */
-  request(type: string, id: string, data: string, timeoutMs: number, socket: WebSocketLike | undefined): Promise<unknown> {
+  request(type: string, id: string, data: string, timeoutMs: number, socket: WebSocketLike | undefined, retry = true): Promise<unknown> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(id);
         this.#queue = this.#queue.filter((frame) => frame.requestId !== id);
         reject(new ClientError(ClientErrorCode.REQUEST_TIMEOUT, `no reply to "${type}" within ${timeoutMs} ms`));
       }, timeoutMs);
-      const pending: PendingRequest = { resolve, reject, timer, sent: false };
+      const pending: PendingRequest = { resolve, reject, timer, data, retry, sent: false };
       this.#pending.set(id, pending);
       this.send(
         {
@@ -102,14 +106,29 @@ export class Outbox {
     return true;
   }
 
-  /** The connection dropped: requests already written fail with `CONNECTION_LOST`; queued ones wait for the next. */
-  lost(): void {
+  /**
+   * The connection dropped: requests already written fail with
+   * `CONNECTION_LOST`, unless `keep` (the session can be resumed): then
+   * they wait to be sent again with their ids ({@link resend}) or failed
+   * ({@link failSent}). Queued ones wait for the next connection.
+   */
+  lost(keep = false): void {
     for (const [id, pending] of this.#pending) {
-      if (!pending.sent) continue;
+      if (!pending.sent || (keep && pending.retry)) continue;
       this.#pending.delete(id);
       clearTimeout(pending.timer);
       pending.reject(new ClientError(ClientErrorCode.CONNECTION_LOST, 'the connection dropped before the reply arrived; the command may or may not have run'));
     }
+  }
+
+  /** The session was resumed: writes again, in order and with their ids, the requests that were sent but not answered. */
+  resend(socket: WebSocketLike): void {
+    for (const pending of this.#pending.values()) if (pending.sent && pending.retry) socket.send(pending.data);
+  }
+
+  /** The session could not be resumed: requests sent but not answered fail with `CONNECTION_LOST` (they may or may not have run). */
+  failSent(): void {
+    this.lost(false);
   }
 
   /** The client closed: every queued frame and pending request fails with `error`. */

@@ -12,6 +12,7 @@ import { OPEN, type WebSocketLike } from './web-socket-like.js';
 // The protocol's events, by name: a browser loads only this folder, so the client imports no values from src/protocol.
 const SESSION_CONNECTED = 'session.connected';
 const SESSION_DRAINING = 'session.draining';
+const SESSION_RESUME = 'session.resume';
 const CLOSE_NORMAL = 1000;
 
 /**
@@ -55,6 +56,14 @@ export class SwitchyardClient<M = {}> {
   #closeError: ClientError | undefined;
   #lastError: ClientError | undefined;
   #socketClosed: Promise<void> = Promise.resolve();
+  /** The token that resumes the session to come back to (protocol v1.1); undefined when the server has no recovery. */
+  #resumeToken: string | undefined;
+  /** The last position seen per stream, sent with `session.resume`. */
+  #positions: Record<string, string> = {};
+  /** Set while `session.resume` is on its way: nothing else is written until it is answered. */
+  #resuming = false;
+  /** The connection id of the session {@link #resumeToken} resumes. */
+  #sessionId: string | undefined;
 
   constructor(options: ClientOptions<SwitchyardClient<M>>) {
     this.#options = resolveClientOptions(options);
@@ -273,6 +282,7 @@ export class SwitchyardClient<M = {}> {
       return this.#report(new ClientError('BAD_FRAME', 'the server sent a frame that is not a JSON object in a text frame, or an error frame without its error', [], { cause: error }));
     }
     if (frame.kind === 'event') {
+      if (typeof frame.stream === 'string' && typeof frame.pos === 'string') this.#positions[frame.stream] = frame.pos;
       if (frame.type === SESSION_CONNECTED) this.#opened(frame.payload as ClientSession);
       if (frame.type === SESSION_DRAINING) this.#drainingRetryMs = retryAfter(frame.payload);
       return this.#emit(frame.type, frame.payload);
@@ -289,9 +299,67 @@ export class SwitchyardClient<M = {}> {
     this.#attempt = 0;
     const reconnected = this.#everOpened;
     this.#everOpened = true;
+    const grant = resumeTokenOf(session);
+    const previous = this.#resumeToken;
+    if (!reconnected || previous === undefined || grant === undefined) {
+      this.#resumeToken = grant;
+      this.#sessionId = session.connectionId;
+    }
+    // A session to come back to, on a server that resumes sessions: resume it before anything else is sent.
+    if (reconnected && previous !== undefined && grant !== undefined) this.#resuming = true;
     this.#setState('open');
     if (!reconnected) return this.#flush();
-    // Restore first (re-join rooms), so that queued commands find the state they expect.
+    if (this.#resuming) return this.#resume(previous as string, grant as string);
+    this.#outbox.failSent();
+    this.#restore();
+  }
+
+  /**
+   * Sends `session.resume` first on the new connection. Recovered: the
+   * commands that were sent but not answered go again with their ids (the
+   * server runs each at most once), then the queue. Not recovered: they
+   * fail with `CONNECTION_LOST`, `onReconnect` restores state, then the queue.
+   */
+  #resume(token: string, ownToken: string): void {
+    const socket = this.#socket;
+    const id = `${SESSION_RESUME}.${(++this.#nextId).toString(36)}`;
+    const data = JSON.stringify({ type: SESSION_RESUME, id, payload: { token, positions: { ...this.#positions } } });
+    this.#outbox.request(SESSION_RESUME, id, data, this.#options.requestTimeoutMs, socket, false).then(
+      (result) => {
+        if (socket !== this.#socket) return;
+        this.#resuming = false;
+        const answer = result as { recovered?: unknown; resume?: { token?: unknown } } | null;
+        const next = answer?.resume?.token;
+        this.#resumeToken = typeof next === 'string' ? next : ownToken;
+        if (answer?.recovered === true && socket !== undefined) {
+          // The server gave this connection the resumed session's id.
+          if (this.#session !== undefined && this.#sessionId !== undefined) this.#session = { ...this.#session, connectionId: this.#sessionId };
+          this.#outbox.resend(socket);
+          return this.#flush();
+        }
+        this.#positions = {};
+        this.#sessionId = this.#session?.connectionId;
+        this.#outbox.failSent();
+        this.#restore();
+      },
+      (error: unknown) => {
+        if (socket !== this.#socket) return;
+        // The connection dropped again, or the server refused: the next connection tries again with the same token.
+        this.#resuming = false;
+        this.#report(error);
+        if (error instanceof ServerError) {
+          this.#resumeToken = ownToken;
+          this.#sessionId = this.#session?.connectionId;
+          this.#positions = {};
+          this.#outbox.failSent();
+          this.#restore();
+        }
+      },
+    );
+  }
+
+  /** Runs `onReconnect` (re-join rooms), then sends the queue, so queued commands find the state they expect. */
+  #restore(): void {
     Promise.resolve()
       .then(() => this.#options.onReconnect(this))
       .catch((error: unknown) => this.#report(error))
@@ -301,7 +369,7 @@ export class SwitchyardClient<M = {}> {
   /** The socket to write to now, or `undefined` to queue: a draining server refuses new commands, so they wait for the next node. */
   #writable(): WebSocketLike | undefined {
     const socket = this.#socket;
-    return this.#state === 'open' && this.#drainingRetryMs === undefined && socket?.readyState === OPEN ? socket : undefined;
+    return this.#state === 'open' && !this.#resuming && this.#drainingRetryMs === undefined && socket?.readyState === OPEN ? socket : undefined;
   }
 
   #flush(): void {
@@ -312,7 +380,8 @@ export class SwitchyardClient<M = {}> {
     if (socket !== this.#socket) return;
     this.#socket = undefined;
     this.#session = undefined;
-    this.#outbox.lost();
+    // With a session to resume, commands sent but not answered wait to be sent again with their ids.
+    this.#outbox.lost(this.#resumeToken !== undefined);
     if (this.#state === 'closed') return;
     if (failure !== undefined) {
       this.#report(failure);
@@ -394,6 +463,12 @@ function typeOf(ref: string | { readonly type: string }): string {
 }
 
 function noop(): void {}
+
+/** The resume token in a `session.connected` payload, when the server has recovery on. */
+function resumeTokenOf(session: ClientSession): string | undefined {
+  const token = (session as { resume?: { token?: unknown } } | undefined)?.resume?.token;
+  return typeof token === 'string' && token.length > 0 ? token : undefined;
+}
 
 /**
  * How long to wait before attempt `attempt`. After a 1008 close the client

@@ -30,6 +30,10 @@ class CombinedTelemetry implements Telemetry {
     this.#list = [...list];
   }
 
+  sessionResumed(recovered: boolean, replayed: number): void {
+    for (const telemetry of this.#list) telemetry.sessionResumed?.(recovered, replayed);
+  }
+
   attach(target: TelemetryTarget): (() => void) | undefined {
     const detaches: Array<() => void> = [];
     const detachAll = (): void => {

@@ -38,6 +38,12 @@ export interface Telemetry {
   eventPublished(envelope: EventEnvelope): PublishProbe | undefined;
   /** What one transport's hub reports, its label (`websocket`, `memory`) bound once. */
   forTransport(name: string): TransportTelemetry;
+  /**
+   * A `session.resume` was answered (recovery on): whether the session was
+   * recovered, and how many missed events it replayed. Optional: telemetry
+   * that counts no resumes leaves it out.
+   */
+  sessionResumed?(recovered: boolean, replayed: number): void;
 }
 
 /**

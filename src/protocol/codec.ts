@@ -1,6 +1,7 @@
 import type { CommandError } from './errors.js';
 import type { CommandMeta } from './command-meta.js';
 import type { Reply } from './frames.js';
+import type { EventPosition } from './session-resume.js';
 
 /** A frame the codec understood as a command. */
 export interface DecodedCommand {
@@ -39,6 +40,10 @@ export interface Codec {
   encodeBatch?(replies: readonly string[]): string;
   /** Encodes the one reply to a command; `undefined` when the protocol says to send nothing. */
   encodeReply(reply: Reply): string | undefined;
-  /** Encodes an event; called once per event, however many recipients it has. */
-  encodeEvent(type: string, payload: unknown): string;
+  /**
+   * Encodes an event; called once per event, however many recipients it has.
+   * `position` is set when the event is kept in a history (recovery on): a
+   * codec that can carries it (v1.1 `stream` and `pos`); one that cannot leaves it out.
+   */
+  encodeEvent(type: string, payload: unknown, position?: EventPosition): string;
 }

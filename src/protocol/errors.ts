@@ -54,6 +54,8 @@ export const CloseCode = Object.freeze({
   TRY_AGAIN_LATER: 1013,
   /** The identity's token expired and was not refreshed with `session.reauth` in time. */
   SESSION_EXPIRED: 4001,
+  /** The session was resumed (`session.resume`) on another connection: this one is its stale copy. Do not reconnect it. */
+  SESSION_RESUMED: 4002,
 } as const);
 
 /** One of the close codes Switchyard sends. */

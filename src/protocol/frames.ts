@@ -32,6 +32,10 @@ export interface EventFrame {
   readonly kind: 'event';
   readonly type: string;
   readonly payload: unknown;
+  /** The history stream the event is kept in (protocol v1.1, recovery on); absent for events kept nowhere. */
+  readonly stream?: string;
+  /** Its position in that stream, opaque; present exactly when `stream` is. */
+  readonly pos?: string;
 }
 
 /**

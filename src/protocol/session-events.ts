@@ -1,16 +1,19 @@
 import type { Identity } from './identity.js';
 import { typed } from './typed.js';
 import { defineEvent } from './define-event.js';
+import type { ResumeGrant } from './session-resume.js';
 
 /**
- * Sent to every new connection first: its id, and who it is. On an HTTP
- * event stream it also carries `sessionToken`, the value of the
- * `Switchyard-Session` header that makes a posted command act as this session.
+ * Sent to every new connection first: its id, and who it is. With recovery
+ * on (protocol v1.1) it also carries `resume`, the token that resumes this
+ * session after its socket drops. On an HTTP event stream it also carries
+ * `sessionToken`, the value of the `Switchyard-Session` header that makes a
+ * posted command act as this session.
  *
  * @example
  * client.on(SessionConnected, ({ connectionId }) => console.log('I am', connectionId));
  */
-export const SessionConnected = defineEvent('session.connected', typed<{ connectionId: string; user: Identity | null; sessionToken?: string }>());
+export const SessionConnected = defineEvent('session.connected', typed<{ connectionId: string; user: Identity | null; sessionToken?: string; resume?: ResumeGrant }>());
 
 /**
  * Sent to every connection when the node starts draining for shutdown:

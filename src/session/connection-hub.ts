@@ -102,7 +102,9 @@ export class ConnectionHub implements ConnectionOwner {
     this.#telemetry.connectionOpened();
     this.#scheduleExpiry(connection);
     this.#context.presence.connected({ connectionId: id, userId: user?.id }).catch(this.#context.reportError);
-    connection.send(this.#context.codec.encodeEvent(SessionConnected.type, { connectionId: id, user: user ?? null, ...greeting }));
+    const resume = this.#context.recovery?.opened(connection, this);
+    const hello = resume === undefined ? { connectionId: id, user: user ?? null, ...greeting } : { connectionId: id, user: user ?? null, ...greeting, resume };
+    connection.send(this.#context.codec.encodeEvent(SessionConnected.type, hello));
     return connection;
   }
 
@@ -175,7 +177,10 @@ export class ConnectionHub implements ConnectionOwner {
     }
     connection.pending++;
     this.#inFlight.begin();
-    const outcome = runCommand(this.#context.bus, { type: decoded.type, id: decoded.id, payload: decoded.payload, session: connection, meta: decoded.meta, transport: this.#transport });
+    const inbound = { type: decoded.type, id: decoded.id, payload: decoded.payload, session: connection, meta: decoded.meta, transport: this.#transport };
+    const recovery = this.#context.recovery;
+    // With recovery, a retried id runs once.
+    const outcome = recovery === undefined ? runCommand(this.#context.bus, inbound) : recovery.dispatch(this.#context.bus, inbound);
     if (outcome instanceof Promise) {
       // Something in the command was asynchronous: one continuation for it (no .finally).
       outcome.then(
@@ -223,6 +228,7 @@ export class ConnectionHub implements ConnectionOwner {
     connection.markClosed();
     this.#telemetry.connectionClosed();
     this.#cancelExpiry(connection);
+    this.#context.recovery?.closed(connection);
     const rooms = this.registry.remove(connection);
     this.#context.presence.disconnected(connection.id).catch(this.#context.reportError);
     this.#context.sessionClosed?.({ connectionId: connection.id, user: connection.user, rooms });
@@ -236,12 +242,21 @@ export class ConnectionHub implements ConnectionOwner {
     if (!connection.open || connection.rooms.has(room)) return;
     const max = this.#limits.maxRoomsPerConnection;
     if (connection.rooms.size >= max) throw new CommandError(ErrorCode.TOO_MANY_ROOMS, `a connection may be in at most ${max} rooms`);
+    const recovery = this.#context.recovery;
+    // Recovery notes where the room's stream stands first, so a resume replays from there.
+    const noted = recovery?.beforeJoin(connection, room);
+    if (noted !== undefined) {
+      await noted;
+      if (!connection.open || connection.rooms.has(room)) return;
+    }
     this.registry.join(connection, room);
+    recovery?.joined(connection, room);
     await this.#context.presence.joined(room, { connectionId: connection.id, userId: connection.user?.id });
   }
 
   async leave(connection: Connection, room: string): Promise<void> {
     if (!this.registry.leave(connection, room)) return;
+    this.#context.recovery?.left(connection, room);
     await this.#context.presence.left(room, connection.id);
   }
 
@@ -255,6 +270,7 @@ export class ConnectionHub implements ConnectionOwner {
     if (!connection.open) return;
     const before = connection.user?.id;
     this.registry.identify(connection, user);
+    this.#context.recovery?.identified(connection);
     this.#cancelExpiry(connection);
     this.#scheduleExpiry(connection);
     if (before === user.id) return;
@@ -287,6 +303,11 @@ export class ConnectionHub implements ConnectionOwner {
       }
     }
     return this.#inFlight.idle(deadlineMs);
+  }
+
+  /** Sends one recorded event to one connection now, as delivery encodes it: what a resume replays. */
+  sendEvent(connection: Connection, envelope: EventEnvelope): void {
+    connection.send(this.#context.codec.encodeEvent(envelope.type, envelope.payload, envelope.position));
   }
 
   /** Stops delivering and closes every connection with 1001. */
@@ -371,8 +392,8 @@ export class ConnectionHub implements ConnectionOwner {
       let recipients = 0;
       for (const connection of this.registry.resolve(envelope.audience)) {
         if (connection.id === exclude) continue;
-        frame ??= new PreparedFrame(Buffer.from(this.#context.codec.encodeEvent(envelope.type, envelope.payload)));
-        connection.sendPrepared(frame, options);
+        frame ??= new PreparedFrame(Buffer.from(this.#context.codec.encodeEvent(envelope.type, envelope.payload, envelope.position)));
+        connection.sendPrepared(frame, options, envelope);
         recipients++;
       }
       probe?.end(recipients);

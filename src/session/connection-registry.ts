@@ -39,6 +39,16 @@ export class ConnectionRegistry {
     return rooms;
   }
 
+  /** Gives a connection another id (a resumed session's); `false` when another connection holds that id here. */
+  rename(connection: Connection, id: string): boolean {
+    const holder = this.#byId.get(id);
+    if (holder !== undefined && holder !== connection) return false;
+    if (this.#byId.get(connection.id) === connection) this.#byId.delete(connection.id);
+    connection.rename(id);
+    this.#byId.set(id, connection);
+    return true;
+  }
+
   /** Moves a connection in the user index from its old identity to `user`. */
   identify(connection: Connection, user: Identity | undefined): void {
     const before = connection.user?.id;

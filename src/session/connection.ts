@@ -6,6 +6,14 @@ import type { PreparedFrame } from './prepared-frame.js';
 import type { ClientLease } from './client-budgets.js';
 import type { SlidingCount } from './sliding-count.js';
 import type { TokenBucket } from './token-bucket.js';
+import type { EventEnvelope } from '../events/event-envelope.js';
+
+/** An event frame held back while a resume replays history (recovery). */
+export interface HeldFrame {
+  readonly data: string | Buffer;
+  readonly options: SendOptions | undefined;
+  readonly event: EventEnvelope;
+}
 
 /** The hub a connection belongs to: what it hands frames to, and asks to change membership or identity. */
 export interface ConnectionOwner {
@@ -26,7 +34,8 @@ const noRooms: ReadonlySet<string> = new Set();
  * changes only through the hub, so the user index and presence follow.
  */
 export class Connection implements Session {
-  readonly id: string;
+  /** Its id; it changes only when `session.resume` gives it the id of the session it resumes. */
+  id: string;
   /** Verifies tokens as the endpoint this connection came in on does; `undefined` when it verifies none. */
   readonly verifyToken: TokenVerifier | undefined;
   /** The rate limit's bucket, made by the hub at the first frame: an idle connection needs none. */
@@ -44,6 +53,8 @@ export class Connection implements Session {
   #rooms: Set<string> | undefined;
   #open = true;
   #log: Logger | undefined;
+  // Set only while a resume replays history: recorded events wait here so they follow the replay.
+  #held: HeldFrame[] | undefined;
   readonly #socket: Socket;
   readonly #owner: ConnectionOwner;
 
@@ -73,13 +84,40 @@ export class Connection implements Session {
     return this.#open;
   }
 
-  /** Sends a frame if the connection is still open; frames for a closed one are dropped. */
-  send(data: string | Buffer, options?: SendOptions): void {
-    if (this.#open) this.#socket.send(data, options);
+  /**
+   * Sends a frame if the connection is still open; frames for a closed one
+   * are dropped. `event` is the recorded event the frame carries, if any:
+   * while a resume replays history it is held back instead (see {@link hold}).
+   */
+  send(data: string | Buffer, options?: SendOptions, event?: EventEnvelope): void {
+    if (this.#held !== undefined && event?.position !== undefined) this.#held.push({ data, options, event });
+    else if (this.#open) this.#socket.send(data, options);
   }
 
-  /** Sends a frame prepared once for many connections: the socket's wire form of it where it has one, its bytes otherwise. */
-  sendPrepared(frame: PreparedFrame, options?: SendOptions): void {
+  /** Holds back recorded events until {@link release}; only recovery calls it. */
+  hold(): void {
+    this.#held ??= [];
+  }
+
+  /** Stops holding back events and returns those held, in order; only recovery calls it. */
+  release(): HeldFrame[] {
+    const held = this.#held ?? [];
+    this.#held = undefined;
+    return held;
+  }
+
+  /** Takes the id of the session it resumes; only the registry calls it. */
+  rename(id: string): void {
+    this.id = id;
+    this.#log = undefined;
+  }
+
+  /**
+   * Sends a frame prepared once for many connections: the socket's wire form of it where it has one, its bytes
+   * otherwise. A recorded `event` is held back while a resume replays history, as {@link send} does.
+   */
+  sendPrepared(frame: PreparedFrame, options?: SendOptions, event?: EventEnvelope): void {
+    if (this.#held !== undefined && event?.position !== undefined) return void this.#held.push({ data: frame.data, options, event });
     if (!this.#open) return;
     const socket = this.#socket;
     if (socket.sendPrepared === undefined) socket.send(frame.data, options);

@@ -55,6 +55,8 @@ export class PrometheusMetrics implements Telemetry {
   #backplane: Backplane | undefined;
   #backplaneUp = false;
   #status: Subscription | undefined;
+  readonly #resumes = { recovered: 0, refused: 0 };
+  #replayed = 0;
 
   constructor(options: PrometheusMetricsOptions) {
     const { registry, durationBuckets, maxEventTypes } = resolvePrometheusOptions(options);
@@ -64,6 +66,13 @@ export class PrometheusMetrics implements Telemetry {
     this.#registerCommandMetrics(registry);
     this.#registerTransportMetrics(registry);
     this.#registerBackplaneMetrics(registry);
+    this.#registerRecoveryMetrics(registry);
+  }
+
+  sessionResumed(recovered: boolean, replayed: number): void {
+    if (recovered) this.#resumes.recovered++;
+    else this.#resumes.refused++;
+    this.#replayed += replayed;
   }
 
   attach(target: TelemetryTarget): () => void {
@@ -107,6 +116,31 @@ export class PrometheusMetrics implements Telemetry {
   *#commandSeries(): Iterable<CommandTypeMetrics> {
     yield* this.#commandTypes.values();
     yield this.#unknown;
+  }
+
+  #registerRecoveryMetrics(registry: Registry): void {
+    const self = this;
+    const registers = [registry];
+    new Counter({
+      name: 'switchyard_recovery_resumes_total',
+      help: 'session.resume answers, by outcome: recovered, or refused (recovered:false).',
+      labelNames: ['outcome'],
+      registers,
+      collect() {
+        this.reset();
+        this.inc({ outcome: 'recovered' }, self.#resumes.recovered);
+        this.inc({ outcome: 'refused' }, self.#resumes.refused);
+      },
+    });
+    new Counter({
+      name: 'switchyard_recovery_replayed_events_total',
+      help: 'Missed events sent again by recovered sessions (session.resume).',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(self.#replayed);
+      },
+    });
   }
 
   // Each metric reads the counts when scraped (prom-client's `collect`), so nothing is written to prom-client per command.

@@ -34,4 +34,5 @@ export const closeCodeDescriptions: Readonly<Record<keyof typeof CloseCode, stri
   MESSAGE_TOO_BIG: 'an inbound frame was larger than the server\'s maximum frame size',
   TRY_AGAIN_LATER: 'the client read too slowly and its outbound buffer passed the server\'s limit',
   SESSION_EXPIRED: 'the token expired and was not refreshed with `session.reauth` in time',
+  SESSION_RESUMED: 'the session was resumed with `session.resume` on another connection; this one is its stale copy',
 });

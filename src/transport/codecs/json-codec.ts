@@ -1,5 +1,6 @@
 import type { Reply } from '../../protocol/frames.js';
 import type { Codec, DecodedCommand, RejectedFrame } from '../../protocol/codec.js';
+import type { EventPosition } from '../../protocol/session-resume.js';
 import { parseJsonText, rejectFrame } from './parse-json-text.js';
 import { readMeta } from './read-meta.js';
 
@@ -13,7 +14,8 @@ export const MAX_ID_LENGTH = 128;
 
 /**
  * Wire protocol v1: one JSON object per text frame.
- * In: `{"type", "id"?, "payload", "meta"?}`. Out: `result`, `error` and `event` frames.
+ * In: `{"type", "id"?, "payload", "meta"?}`. Out: `result`, `error` and `event` frames;
+ * an event kept in a history also carries `stream` and `pos` (v1.1).
  *
  * @example
  * const app = new Switchyard({ codec: jsonCodec }); // the default
@@ -46,6 +48,8 @@ function encodeReply(reply: Reply): string {
   return JSON.stringify({ kind: 'error', id: reply.id, error: reply.error });
 }
 
-function encodeEvent(type: string, payload: unknown): string {
-  return `{"kind":"event","type":${JSON.stringify(type)},"payload":${JSON.stringify(payload) ?? 'null'}}`;
+function encodeEvent(type: string, payload: unknown, position?: EventPosition): string {
+  const frame = `{"kind":"event","type":${JSON.stringify(type)},"payload":${JSON.stringify(payload) ?? 'null'}`;
+  if (position === undefined) return `${frame}}`;
+  return `${frame},"stream":${JSON.stringify(position.stream)},"pos":${JSON.stringify(position.pos)}}`;
 }
