@@ -207,6 +207,7 @@ export class Switchyard {
         sessionClosed: this.#sessionClosed,
         limits: this.#limits,
         maxSessionLifetimeMs: this.#options.maxSessionLifetimeMs,
+        interest: this.#backplane,
       });
     } catch (error) {
       this.#transports.splice(this.#transports.indexOf(transport), 1);

@@ -16,6 +16,7 @@ import type { Socket } from './socket.js';
 import type { HubContext } from './hub-context.js';
 import type { ClientBudgets } from './client-budgets.js';
 import { RateGate } from './rate-gate.js';
+import { LocalInterest } from './local-interest.js';
 import { noTelemetry } from '../observability/no-telemetry.js';
 import type { TransportTelemetry } from '../observability/telemetry.js';
 
@@ -61,6 +62,7 @@ export class ConnectionHub implements ConnectionOwner {
   readonly #maxLifetimeMs: number | false;
   readonly #telemetry: TransportTelemetry;
   readonly #transport: string | undefined;
+  readonly #interest: LocalInterest | undefined;
   // A random node prefix keeps connection ids unique across nodes without coordination.
   readonly #prefix = randomBytes(4).toString('hex');
   #sequence = 0;
@@ -73,6 +75,7 @@ export class ConnectionHub implements ConnectionOwner {
     this.#maxLifetimeMs = context.maxSessionLifetimeMs ?? DEFAULT_MAX_SESSION_LIFETIME_MS;
     this.#gate = new RateGate(this.#limits);
     this.#transport = context.transport;
+    this.#interest = LocalInterest.of(context.interest);
     this.#telemetry = context.telemetry ?? noTelemetry.forTransport(context.transport ?? 'custom');
     this.#subscription = context.deliveries.subscribe({ next: (envelope) => this.#deliver(envelope) });
   }
@@ -98,7 +101,10 @@ export class ConnectionHub implements ConnectionOwner {
     this.#telemetry.connectionOpened();
     this.#scheduleExpiry(connection);
     this.#context.presence.connected({ connectionId: id, userId: user?.id }).catch(this.#context.reportError);
-    connection.send(this.#context.codec.encodeEvent(SessionConnected.type, { connectionId: id, user: user ?? null }));
+    const greeting = this.#context.codec.encodeEvent(SessionConnected.type, { connectionId: id, user: user ?? null });
+    if (this.#interest === undefined) connection.send(greeting);
+    // Greeted once events for it and its user reach this node, so none published after the greeting is missed.
+    else this.#interest.opened(id, user?.id).then(() => connection.open && connection.send(greeting), this.#context.reportError);
     return connection;
   }
 
@@ -157,6 +163,7 @@ export class ConnectionHub implements ConnectionOwner {
     this.#telemetry.connectionClosed();
     this.#cancelExpiry(connection);
     const rooms = this.registry.remove(connection);
+    this.#interest?.closed(connection.id, connection.user?.id, rooms);
     this.#context.presence.disconnected(connection.id).catch(this.#context.reportError);
     this.#context.sessionClosed?.({ connectionId: connection.id, user: connection.user, rooms });
   }
@@ -170,11 +177,15 @@ export class ConnectionHub implements ConnectionOwner {
     const max = this.#limits.maxRoomsPerConnection;
     if (connection.rooms.size >= max) throw new CommandError(ErrorCode.TOO_MANY_ROOMS, `a connection may be in at most ${max} rooms`);
     this.registry.join(connection, room);
+    const subscribed = this.#interest?.joined(room);
     await this.#context.presence.joined(room, { connectionId: connection.id, userId: connection.user?.id });
+    // Resolves once events for the room reach this node: none published after the join resolved is missed.
+    await subscribed;
   }
 
   async leave(connection: Connection, room: string): Promise<void> {
     if (!this.registry.leave(connection, room)) return;
+    this.#interest?.left(room);
     await this.#context.presence.left(room, connection.id);
   }
 
@@ -188,12 +199,13 @@ export class ConnectionHub implements ConnectionOwner {
     if (!connection.open) return;
     const before = connection.user?.id;
     this.registry.identify(connection, user);
+    const subscribed = this.#interest?.identified(before, user.id);
     this.#cancelExpiry(connection);
     this.#scheduleExpiry(connection);
     if (before === user.id) return;
     const presence = this.#context.presence;
     const entry = { connectionId: connection.id, userId: user.id };
-    await presence.disconnected(connection.id);
+    await Promise.all([subscribed, presence.disconnected(connection.id)]);
     if (!connection.open) return;
     await presence.connected(entry);
     // A snapshot: closing clears the connection's rooms, and the loop must not outlive it anyway.

@@ -7,6 +7,7 @@ import type { Presence } from '../events/presence.js';
 import type { Codec } from '../protocol/codec.js';
 import type { ResolvedHubOptions } from './hub-options.js';
 import type { TransportTelemetry } from '../observability/telemetry.js';
+import type { InterestHooks } from './local-interest.js';
 
 /** What a connection hub needs from the application: the bus, the event stream, presence, the codec, the limits. */
 export interface HubContext {
@@ -28,4 +29,6 @@ export interface HubContext {
   readonly transport?: string;
   /** Told of connections, refused frames, deliveries and backpressure. @default nothing is told */
   readonly telemetry?: TransportTelemetry;
+  /** The backplane's interest hooks, when it routes by interest: told which rooms, users and connections this hub serves. @default undefined */
+  readonly interest?: InterestHooks;
 }
