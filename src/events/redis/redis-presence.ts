@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { ChainableCommander, Cluster, Redis } from 'ioredis';
 import { BehaviorSubject, filter, firstValueFrom } from 'rxjs';
 import { CommandError, ErrorCode, SetupError, SetupErrorCode } from '../../protocol/errors.js';
 import { Presence, type PresenceEntry } from '../presence.js';
 import { decodeEntry, encodeEntry } from './presence-entry-codec.js';
 import { readPresence } from './presence-read-script.js';
-import { closeRedis, openRedis } from './redis-connection.js';
+import { closeRedis, openRedisLink } from './redis-connection.js';
 import { RedisLinkState } from './redis-link-state.js';
 import { resolveRedisOptions, type RedisScaleOutOptions, type ResolvedRedisOptions } from './redis-options.js';
 
@@ -49,7 +49,7 @@ type ExecResults = Array<[Error | null, unknown]> | null;
  */
 export class RedisPresence extends Presence {
   readonly #options: ResolvedRedisOptions;
-  readonly #redis: Redis;
+  readonly #redis: Redis | Cluster;
   readonly #link: RedisLinkState;
   /** Prefix of every key this presence stores (an ioredis `keyPrefix` of the user's client comes first). */
   readonly #prefix: string;
@@ -82,11 +82,13 @@ export class RedisPresence extends Presence {
   constructor(options: RedisScaleOutOptions) {
     super();
     this.#options = resolveRedisOptions(options);
-    this.#prefix = (this.#options.client?.options.keyPrefix ?? '') + this.#options.keyPrefix;
+    const clientPrefix = this.#options.cluster ? '' : ((this.#options.client as Redis | undefined)?.options.keyPrefix ?? '');
+    // On a Cluster every presence key shares one hash tag, so the transactions and the read script (which reads liveness keys) stay in one slot.
+    this.#prefix = clientPrefix + this.#options.keyPrefix + (this.#options.cluster ? '{presence}:' : '');
     this.#nodeKey = `${this.#prefix}node:${this.#options.nodeId}`;
     this.#epoch = this.#nextEpoch();
     this.#link = new RedisLinkState(this.#options.logger, 'presence', 'presence changes are kept locally and written back when it returns');
-    this.#redis = openRedis(this.#options, 'presence');
+    this.#redis = openRedisLink(this.#options, 'presence');
     this.#redis.on('error', this.#onError);
     this.#redis.on('ready', this.#onReady);
     this.#redis.on('close', this.#onClose);
