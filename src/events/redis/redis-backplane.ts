@@ -27,6 +27,12 @@ export interface RedisBackplaneStats extends BackplaneStats {
   readonly malformed: number;
   /** With a `signingKey`: messages without a signature, or whose signature did not match. */
   readonly rejected: number;
+  /**
+   * This node's own messages that Redis handed back, because the node is
+   * subscribed to the audience it published to; dropped on arrival (local
+   * delivery already happened). Counted apart from `received`.
+   */
+  readonly echoed: number;
 }
 
 /**
@@ -78,6 +84,7 @@ export class RedisBackplane implements Backplane {
   #lost = 0;
   #malformed = 0;
   #rejected = 0;
+  #echoed = 0;
   #subscribed = false;
   /** Moves on every (re)connection of the subscriber, so a late resubscription does not mark the link up. */
   #subscriptions = 0;
@@ -128,7 +135,7 @@ export class RedisBackplane implements Backplane {
    * metrics.gauge('backplane_malformed', backplane.stats.malformed);
    */
   get stats(): RedisBackplaneStats {
-    return Object.freeze({ sent: this.#sent, received: this.#received, lost: this.#lost, malformed: this.#malformed, rejected: this.#rejected });
+    return Object.freeze({ sent: this.#sent, received: this.#received, lost: this.#lost, malformed: this.#malformed, rejected: this.#rejected, echoed: this.#echoed });
   }
 
   /** The channels this node is subscribed to, or subscribing to, lingering ones included (1 under broadcast routing). */
@@ -257,7 +264,10 @@ export class RedisBackplane implements Backplane {
       this.#malformedLog.record({ total: this.#malformed });
       return;
     }
-    if (message.n === this.#options.nodeId) return;
+    if (message.n === this.#options.nodeId) {
+      this.#echoed += 1;
+      return;
+    }
     this.#received += 1;
     this.#deliveries.next(message.e);
   };
