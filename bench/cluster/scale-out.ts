@@ -7,7 +7,7 @@
 // routing, and Socket.IO on @socket.io/redis-adapter's sharded adapter.
 //
 //   npm run bench:cluster                  (runs it after the fan-out)
-//   node dist/bench/cluster/scale-out.js   (NODES=2,4,6 SECONDS=4 RATE=150)
+//   node dist/bench/cluster/scale-out.js   (NODES=2,4,6 SECONDS=4 RATE=150 IDLE_RATE=1000)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
@@ -30,6 +30,8 @@ const SPANNING_MEMBERS_PER_NODE = 2;
 /** Share of a publisher's messages that go to a spanning room. */
 const SPANNING_SHARE = 0.1;
 const TICKS_PER_SECOND = 100;
+/** Messages per second into the busy room of the idle-node scenario. */
+const IDLE_RATE = Number(process.env['IDLE_RATE'] ?? 1000);
 
 interface Client {
   join(room: string): Promise<void>;
@@ -218,6 +220,49 @@ async function run(side: Side, nodeCount: number): Promise<Result> {
     p50: histogram.getValueAtPercentile(50) / 1000,
     p99: histogram.getValueAtPercentile(99) / 1000,
   };
+}
+
+/**
+ * The idle node: node 0 has a busy room (members and a publisher), node 1
+ * has no member of it. What node 1 spends, as a share of node 0's CPU, is
+ * what a node pays for traffic that is not its own.
+ */
+async function idleNode(side: Side): Promise<{ busyCpu: number; idleCpu: number; idleIn: number }> {
+  const prefix = `bench:${randomBytes(4).toString('hex')}:`;
+  const [busy, idle] = (await Promise.all([startNode(side, prefix), startNode(side, prefix)])) as [{ child: ChildProcess; port: number }, { child: ChildProcess; port: number }];
+  const clients: Client[] = [];
+  for (let member = 0; member < 20; member += 1) {
+    const client = await side.connect(busy.port);
+    await client.join('busy');
+    clients.push(client);
+  }
+  const publisher = await side.connect(busy.port);
+  const probe = await side.connect(idle.port);
+  clients.push(publisher, probe);
+  const timer = setInterval(() => {
+    for (let index = 0; index < IDLE_RATE / 100; index += 1) publisher.say('busy', now());
+  }, 10);
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const inBefore = await probe.stats();
+  const before = [cpuSeconds(busy.child.pid!), cpuSeconds(idle.child.pid!)];
+  const started = now();
+  await new Promise((resolve) => setTimeout(resolve, SECONDS * 1000));
+  const seconds = (now() - started) / 1000;
+  const after = [cpuSeconds(busy.child.pid!), cpuSeconds(idle.child.pid!)];
+  const inAfter = await probe.stats();
+  clearInterval(timer);
+  for (const client of clients) client.close();
+  for (const node of [busy, idle]) node.child.kill('SIGTERM');
+  await Promise.all([busy, idle].map((node) => (node.child.exitCode === null ? once(node.child, 'exit') : undefined)));
+  return { busyCpu: ((after[0]! - before[0]!) / seconds) * 100, idleCpu: ((after[1]! - before[1]!) / seconds) * 100, idleIn: (inAfter - inBefore) / seconds };
+}
+
+console.log(`\nidle node: node 0 has a room of 20 members and a publisher at ${IDLE_RATE} msg/s; node 1 has no member of it; ${SECONDS} s measured after 1 s\n`);
+console.log('| side | node 0 CPU % | node 1 CPU % | node 1 / node 0 | node 1 backplane msgs in /s |');
+console.log('| --- | ---: | ---: | ---: | ---: |');
+for (const side of [switchyardSide('interest'), switchyardSide('broadcast'), socketIoSharded]) {
+  const result = await idleNode(side);
+  console.log(`| ${side.name} | ${result.busyCpu.toFixed(1)} | ${result.idleCpu.toFixed(1)} | ${((result.idleCpu / result.busyCpu) * 100).toFixed(0)}% | ${Math.round(result.idleIn)} |`);
 }
 
 console.log(`\nscale-out: per node ${LOCAL_ROOMS} local rooms x ${LOCAL_MEMBERS} members, ${SPANNING_ROOMS} rooms spanning every node x ${SPANNING_MEMBERS_PER_NODE} members a node;`);
