@@ -5,12 +5,16 @@ import { RedisPresence } from '../../../src/redis.js';
 import { useRedisCluster } from '../../support/redis-cluster.js';
 import { uniquePrefix } from '../../support/redis.js';
 import { describeThreeNodes } from '../../support/three-node-suite.js';
+import { describeNodeDeath } from '../../support/node-death-suite.js';
 import { eventually, within } from '../../support/socket-harness.js';
 
 // Three masters, no replicas: sharded pub/sub and hash-tagged keys, across shards.
 const redis = await useRedisCluster({ masters: 3 });
 
-describeThreeNodes('three nodes on a 3-master Redis Cluster (sharded pub/sub)', redis.skip, () => ({ REDIS_URL: redis.skip === undefined ? redis.cluster.url : '' }));
+const clusterEnv = (): Record<string, string> => ({ REDIS_URL: redis.skip === undefined ? redis.cluster.url : '' });
+
+describeThreeNodes('three nodes on a 3-master Redis Cluster (sharded pub/sub)', redis.skip, clusterEnv);
+describeNodeDeath('a node killed without cleanup, on a 3-master Redis Cluster', redis.skip, clusterEnv);
 
 describe('presence on a Redis Cluster', { skip: redis.skip, timeout: 30_000 }, () => {
   const presences: RedisPresence[] = [];
