@@ -46,6 +46,7 @@ export type { EventEnvelope } from './events/event-envelope.js';
 export type { PublishOptions } from './events/publish-options.js';
 export { EventPublisher } from './events/event-publisher.js';
 export type { Backplane, BackplaneStats } from './events/backplane.js';
+export type { InterestKey } from './events/interest-key.js';
 export { MemoryBackplane } from './events/memory-backplane.js';
 export { Presence } from './events/presence.js';
 export type { PresenceEntry } from './events/presence.js';

@@ -5,7 +5,7 @@
 export { RedisBackplane } from './events/redis/redis-backplane.js';
 export type { RedisBackplaneStats } from './events/redis/redis-backplane.js';
 export { RedisPresence } from './events/redis/redis-presence.js';
-export type { RedisScaleOutOptions } from './events/redis/redis-options.js';
+export type { BackplaneRouting, RedisScaleOutOptions } from './events/redis/redis-options.js';
 export { createRedisScaleOut, scaleOutFromEnv } from './events/redis/redis-scale-out.js';
 export type { RedisScaleOut, ScaleOut } from './events/redis/redis-scale-out.js';
 export { redisRecoveryStore } from './events/redis/recovery/redis-recovery-store.js';

@@ -212,6 +212,7 @@ export class Switchyard {
         limits: this.#limits,
         maxSessionLifetimeMs: this.#options.maxSessionLifetimeMs,
         recovery: this.#recovery?.sessions,
+        interest: this.#backplane,
       });
     } catch (error) {
       this.#transports.splice(this.#transports.indexOf(transport), 1);

@@ -2,7 +2,7 @@
 // nodes sharing one Redis. Switchyard on its Redis backplane versus
 // Socket.IO on @socket.io/redis-adapter, same Redis, same machine, one run.
 //
-//   npm run bench:cluster            (REDIS_URL, default redis://127.0.0.1:6379)
+//   npm run bench:cluster            (REDIS_URL, default redis://127.0.0.1:6379; SCALE_OUT=0 skips the scale-out scenario)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
@@ -161,3 +161,5 @@ for (const side of [switchyard, socketIo]) {
   const result = await run(side);
   console.log(`| ${side.name} | ${result.p50.toFixed(2)} | ${result.p99.toFixed(2)} | ${result.max.toFixed(2)} | ${Math.round(result.throughput)} |`);
 }
+// The scale-out scenario: 2, 4 and 6 nodes, rooms local to nodes and rooms spanning them.
+if (process.env['SCALE_OUT'] !== '0') await import('./scale-out.js');

@@ -1,5 +1,6 @@
 import type { Observable } from 'rxjs';
 import type { EventEnvelope } from './event-envelope.js';
+import type { InterestKey } from './interest-key.js';
 
 /**
  * Carries published events to every node's transport. The in-process
@@ -27,6 +28,22 @@ export interface Backplane {
   readonly status$?: Observable<'up' | 'down'>;
   /** What crossed between nodes so far (a snapshot); a backplane within one process leaves it out. */
   readonly stats?: BackplaneStats;
+  /**
+   * Tells a backplane that routes by interest that this node has a local
+   * member of `key` (one more: calls are counted). Resolves once events for
+   * `key` published anywhere afterwards are sure to reach this node; never
+   * rejects (while the engine is unreachable, nothing crosses nodes anyway,
+   * and it resolves at once). The hubs call it on a room join, on a
+   * connection's open (for the connection and its user) and on an identity
+   * change. A backplane that carries every event to every node leaves it out.
+   */
+  interest?(key: InterestKey): Promise<void>;
+  /**
+   * Undoes one {@link interest} call. After the last, the backplane may stop
+   * carrying `key`'s events to this node (a short linger later, so a member
+   * that leaves and comes back costs no resubscription).
+   */
+  disinterest?(key: InterestKey): void;
 }
 
 /**

@@ -19,6 +19,7 @@ import type { HubContext } from './hub-context.js';
 import type { ClientBudgets } from './client-budgets.js';
 import { RateGate } from './rate-gate.js';
 import { runCommand } from './run-command.js';
+import { LocalInterest } from './local-interest.js';
 import { noTelemetry } from '../observability/no-telemetry.js';
 import type { TransportTelemetry } from '../observability/telemetry.js';
 
@@ -64,6 +65,7 @@ export class ConnectionHub implements ConnectionOwner {
   readonly #maxLifetimeMs: number | false;
   readonly #telemetry: TransportTelemetry;
   readonly #transport: string | undefined;
+  readonly #interest: LocalInterest | undefined;
   // A random node prefix keeps connection ids unique across nodes without coordination.
   readonly #prefix = randomBytes(4).toString('hex');
   #sequence = 0;
@@ -76,6 +78,7 @@ export class ConnectionHub implements ConnectionOwner {
     this.#maxLifetimeMs = context.maxSessionLifetimeMs ?? DEFAULT_MAX_SESSION_LIFETIME_MS;
     this.#gate = new RateGate(this.#limits);
     this.#transport = context.transport;
+    this.#interest = LocalInterest.of(context.interest);
     this.#telemetry = context.telemetry ?? noTelemetry.forTransport(context.transport ?? 'custom');
     this.#subscription = context.deliveries.subscribe({ next: (envelope) => this.#deliver(envelope) });
   }
@@ -103,8 +106,10 @@ export class ConnectionHub implements ConnectionOwner {
     this.#scheduleExpiry(connection);
     this.#context.presence.connected({ connectionId: id, userId: user?.id }).catch(this.#context.reportError);
     const resume = this.#context.recovery?.opened(connection, this);
-    const hello = resume === undefined ? { connectionId: id, user: user ?? null, ...greeting } : { connectionId: id, user: user ?? null, ...greeting, resume };
-    connection.send(this.#context.codec.encodeEvent(SessionConnected.type, hello));
+    const hello = this.#context.codec.encodeEvent(SessionConnected.type, resume === undefined ? { connectionId: id, user: user ?? null, ...greeting } : { connectionId: id, user: user ?? null, ...greeting, resume });
+    if (this.#interest === undefined) connection.send(hello);
+    // Greeted once events for it and its user reach this node, so none published after the greeting is missed.
+    else this.#interest.opened(id, user?.id).then(() => connection.open && connection.send(hello), this.#context.reportError);
     return connection;
   }
 
@@ -230,6 +235,7 @@ export class ConnectionHub implements ConnectionOwner {
     this.#cancelExpiry(connection);
     this.#context.recovery?.closed(connection);
     const rooms = this.registry.remove(connection);
+    this.#interest?.closed(connection.id, connection.user?.id, rooms);
     this.#context.presence.disconnected(connection.id).catch(this.#context.reportError);
     this.#context.sessionClosed?.({ connectionId: connection.id, user: connection.user, rooms });
   }
@@ -251,12 +257,16 @@ export class ConnectionHub implements ConnectionOwner {
     }
     this.registry.join(connection, room);
     recovery?.joined(connection, room);
+    const subscribed = this.#interest?.joined(room);
     await this.#context.presence.joined(room, { connectionId: connection.id, userId: connection.user?.id });
+    // Resolves once events for the room reach this node: none published after the join resolved is missed.
+    await subscribed;
   }
 
   async leave(connection: Connection, room: string): Promise<void> {
     if (!this.registry.leave(connection, room)) return;
     this.#context.recovery?.left(connection, room);
+    this.#interest?.left(room);
     await this.#context.presence.left(room, connection.id);
   }
 
@@ -271,12 +281,13 @@ export class ConnectionHub implements ConnectionOwner {
     const before = connection.user?.id;
     this.registry.identify(connection, user);
     this.#context.recovery?.identified(connection);
+    const subscribed = this.#interest?.identified(before, user.id);
     this.#cancelExpiry(connection);
     this.#scheduleExpiry(connection);
     if (before === user.id) return;
     const presence = this.#context.presence;
     const entry = { connectionId: connection.id, userId: user.id };
-    await presence.disconnected(connection.id);
+    await Promise.all([subscribed, presence.disconnected(connection.id)]);
     if (!connection.open) return;
     await presence.connected(entry);
     // A snapshot: closing clears the connection's rooms, and the loop must not outlive it anyway.

@@ -8,6 +8,7 @@ import type { Codec } from '../protocol/codec.js';
 import type { ResolvedHubOptions } from './hub-options.js';
 import type { TransportTelemetry } from '../observability/telemetry.js';
 import type { HubRecovery } from './recovery/hub-recovery.js';
+import type { InterestHooks } from './local-interest.js';
 
 /** What a connection hub needs from the application: the bus, the event stream, presence, the codec, the limits. */
 export interface HubContext {
@@ -31,4 +32,6 @@ export interface HubContext {
   readonly telemetry?: TransportTelemetry;
   /** Sessions that survive a reconnect (protocol v1.1), when the application has recovery on. @default off */
   readonly recovery?: HubRecovery;
+  /** The backplane's interest hooks, when it routes by interest: told which rooms, users and connections this hub serves. @default undefined */
+  readonly interest?: InterestHooks;
 }

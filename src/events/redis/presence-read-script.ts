@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 
 /**
  * Reads a room or user hash and removes the entries of dead nodes in one
@@ -52,7 +52,7 @@ const sha = createHash('sha1').update(lua).digest('hex');
  * @example
  * const flat = await readPresence(redis, 'app:room:lobby', 'app:node:', nodeId);
  */
-export async function readPresence(redis: Redis, key: string, nodeKeyPrefix: string, readerNodeId: string): Promise<unknown> {
+export async function readPresence(redis: Redis | Cluster, key: string, nodeKeyPrefix: string, readerNodeId: string): Promise<unknown> {
   try {
     return await redis.evalsha(sha, 1, key, nodeKeyPrefix, readerNodeId);
   } catch (error) {

@@ -1,14 +1,20 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { BehaviorSubject, Subject, distinctUntilChanged, firstValueFrom, filter, type Observable } from 'rxjs';
 import { SetupError, SetupErrorCode } from '../../protocol/errors.js';
 import type { Backplane, BackplaneStats } from '../backplane.js';
 import type { EventEnvelope } from '../event-envelope.js';
+import type { InterestKey } from '../interest-key.js';
+import { channelFor, sharedChannel } from './channel-for.js';
+import { InterestSubscriptions } from './interest-subscriptions.js';
+import { publishOn, RedisPubSub } from './redis-pubsub.js';
 import { readBackplaneMessage, type BackplaneMessage } from './backplane-message.js';
 import { IntervalLog } from './interval-log.js';
 import { MessageSignature } from './message-signature.js';
-import { closeRedis, openRedis } from './redis-connection.js';
+import { closeRedis, openRedisLink } from './redis-connection.js';
 import { RedisLinkState } from './redis-link-state.js';
 import { resolveRedisOptions, type RedisScaleOutOptions, type ResolvedRedisOptions } from './redis-options.js';
+
+const RESOLVED = Promise.resolve();
 
 /** How often, at most, dropped messages are logged (with their count). */
 const DROP_LOG_INTERVAL_MS = 10_000;
@@ -21,14 +27,28 @@ export interface RedisBackplaneStats extends BackplaneStats {
   readonly malformed: number;
   /** With a `signingKey`: messages without a signature, or whose signature did not match. */
   readonly rejected: number;
+  /**
+   * This node's own messages that Redis handed back, because the node is
+   * subscribed to the audience it published to; dropped on arrival (local
+   * delivery already happened). Counted apart from `received`.
+   */
+  readonly echoed: number;
 }
 
 /**
  * A backplane on Redis pub/sub, so an event published on any node reaches
  * its audience on every node. Local delivery stays synchronous and never
- * waits for Redis; other nodes get the event through one channel and skip
- * their own messages. Each node's transports then resolve the audience
- * against their own connections and encode the event once.
+ * waits for Redis; other nodes get the event through Redis and skip their
+ * own messages. Each node's transports then resolve the audience against
+ * their own connections and encode the event once.
+ *
+ * Under interest routing (the default), an event goes on its audience's
+ * channel ({@link channelFor}) and a node subscribes only to the rooms,
+ * users and connections it has local members of, so a node pays for its
+ * own traffic, not the whole system's; `to.all()` goes on a channel every
+ * node reads. Under `routing: 'broadcast'`, every event goes on that one
+ * channel. On a Redis Cluster (`redis+cluster://` or a `Cluster` client)
+ * channels are sharded (`SPUBLISH`/`SSUBSCRIBE`).
  *
  * While Redis is unreachable, events still reach this node's connections;
  * events for other nodes are dropped (at-most-once), counted, and the
@@ -48,8 +68,11 @@ export interface RedisBackplaneStats extends BackplaneStats {
 export class RedisBackplane implements Backplane {
   readonly #options: ResolvedRedisOptions;
   readonly #channel: string;
-  readonly #publisher: Redis;
-  readonly #subscriber: Redis;
+  readonly #interestRouting: boolean;
+  readonly #sharded: boolean;
+  readonly #publisher: Redis | Cluster;
+  readonly #subscriber: Redis | Cluster;
+  readonly #interests: InterestSubscriptions;
   readonly #deliveries = new Subject<EventEnvelope>();
   readonly #status = new BehaviorSubject<'up' | 'down'>('down');
   readonly #link: RedisLinkState;
@@ -61,26 +84,35 @@ export class RedisBackplane implements Backplane {
   #lost = 0;
   #malformed = 0;
   #rejected = 0;
+  #echoed = 0;
   #subscribed = false;
+  /** Moves on every (re)connection of the subscriber, so a late resubscription does not mark the link up. */
+  #subscriptions = 0;
   #closing: Promise<void> | undefined;
 
   constructor(options: RedisScaleOutOptions) {
     this.#options = resolveRedisOptions(options);
-    this.#channel = `${this.#options.keyPrefix}events`;
+    this.#channel = sharedChannel(this.#options.keyPrefix);
+    this.#interestRouting = this.#options.routing === 'interest';
+    this.#sharded = this.#options.cluster;
     this.#link = new RedisLinkState(this.#options.logger, 'backplane', 'events for other nodes are dropped until it is back; local delivery continues');
     const log = this.#options.logger.child({ component: 'redis-backplane' });
     this.#malformedLog = new IntervalLog(log, DROP_LOG_INTERVAL_MS, 'malformed backplane messages dropped');
     this.#rejectedLog = new IntervalLog(log, DROP_LOG_INTERVAL_MS, 'unsigned or forged backplane messages dropped');
     this.#signature = this.#options.signingKey === undefined ? undefined : new MessageSignature(this.#options.signingKey);
-    this.#publisher = openRedis(this.#options, 'pub');
-    this.#subscriber = openRedis(this.#options, 'sub');
+    this.#publisher = openRedisLink(this.#options, 'pub');
+    this.#subscriber = openRedisLink(this.#options, 'sub', { sharded: this.#sharded });
+    const pubsub = new RedisPubSub(this.#subscriber, this.#sharded);
+    this.#interests = new InterestSubscriptions(pubsub, this.#options.interestLingerMs, this.#onError);
+    // Held for the backplane's life: to.all(), and every event under broadcast routing.
+    void this.#interests.acquire(this.#channel);
     for (const redis of [this.#publisher, this.#subscriber]) {
       redis.on('error', this.#onError);
       redis.on('close', this.#onClose);
     }
     this.#publisher.on('ready', this.#update);
     this.#subscriber.on('ready', this.#onSubscriberReady);
-    this.#subscriber.on('message', this.#onMessage);
+    this.#subscriber.on(pubsub.messageEvent, this.#onMessage);
   }
 
   /** This node's id, carried in every message it publishes. */
@@ -103,7 +135,24 @@ export class RedisBackplane implements Backplane {
    * metrics.gauge('backplane_malformed', backplane.stats.malformed);
    */
   get stats(): RedisBackplaneStats {
-    return Object.freeze({ sent: this.#sent, received: this.#received, lost: this.#lost, malformed: this.#malformed, rejected: this.#rejected });
+    return Object.freeze({ sent: this.#sent, received: this.#received, lost: this.#lost, malformed: this.#malformed, rejected: this.#rejected, echoed: this.#echoed });
+  }
+
+  /** The channels this node is subscribed to, or subscribing to, lingering ones included (1 under broadcast routing). */
+  get channels(): number {
+    return this.#interests.size;
+  }
+
+  /** Under interest routing, subscribes to `key`'s channel on its first local member; resolves once Redis confirmed it. */
+  interest(key: InterestKey): Promise<void> {
+    if (!this.#interestRouting || this.#closing !== undefined) return RESOLVED;
+    return this.#interests.acquire(channelFor(this.#options.keyPrefix, key));
+  }
+
+  /** Undoes one {@link interest}; after the last, unsubscribes `interestLingerMs` later. */
+  disinterest(key: InterestKey): void {
+    if (!this.#interestRouting) return;
+    this.#interests.release(channelFor(this.#options.keyPrefix, key));
   }
 
   get deliveries(): Observable<EventEnvelope> {
@@ -132,7 +181,8 @@ export class RedisBackplane implements Backplane {
       return;
     }
     if (this.#signature !== undefined) message = this.#signature.sign(message);
-    this.#publisher.publish(this.#channel, message).then(this.#onPublished, this.#onPublishFailed);
+    const channel = this.#interestRouting ? channelFor(this.#options.keyPrefix, envelope.audience) : this.#channel;
+    publishOn(this.#publisher, this.#sharded, channel, message).then(this.#onPublished, this.#onPublishFailed);
   }
 
   close(): Promise<void> {
@@ -140,6 +190,7 @@ export class RedisBackplane implements Backplane {
   }
 
   async #close(): Promise<void> {
+    this.#interests.close();
     this.#malformedLog.close();
     this.#rejectedLog.close();
     this.#deliveries.complete();
@@ -159,9 +210,11 @@ export class RedisBackplane implements Backplane {
 
   readonly #onSubscriberReady = (): void => {
     this.#subscribed = false;
-    // Subscribing on every ready, rather than relying on resubscription, is what tells us when events flow again.
-    this.#subscriber.subscribe(this.#channel).then(
+    const attempt = ++this.#subscriptions;
+    // Subscribing every channel on every ready, rather than relying on resubscription, is what tells us when events flow again.
+    this.#interests.resubscribeAll().then(
       () => {
+        if (attempt !== this.#subscriptions || this.#subscriber.status !== 'ready') return;
         this.#subscribed = true;
         this.#update();
       },
@@ -171,6 +224,7 @@ export class RedisBackplane implements Backplane {
 
   readonly #onClose = (): void => {
     this.#subscribed &&= this.#subscriber.status === 'ready';
+    if (!this.#subscribed) this.#interests.down();
     this.#update();
   };
 
@@ -189,7 +243,7 @@ export class RedisBackplane implements Backplane {
   };
 
   readonly #onMessage = (channel: string, raw: string): void => {
-    if (channel !== this.#channel || this.#closing !== undefined) return;
+    if (this.#closing !== undefined || !this.#interests.has(channel)) return;
     let json: string | undefined = raw;
     if (this.#signature !== undefined) {
       json = this.#signature.open(raw);
@@ -210,7 +264,10 @@ export class RedisBackplane implements Backplane {
       this.#malformedLog.record({ total: this.#malformed });
       return;
     }
-    if (message.n === this.#options.nodeId) return;
+    if (message.n === this.#options.nodeId) {
+      this.#echoed += 1;
+      return;
+    }
     this.#received += 1;
     this.#deliveries.next(message.e);
   };

@@ -1,4 +1,4 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { ResolvedRedisOptions } from './redis-options.js';
 
 /**
@@ -14,21 +14,52 @@ import type { ResolvedRedisOptions } from './redis-options.js';
  * const publisher = openRedis(resolved, 'publisher');
  */
 export function openRedis(options: ResolvedRedisOptions, role: string): Redis {
-  const overrides: RedisOptions = {
+  if (options.cluster) throw new TypeError('openRedis() opens one Redis; on a Cluster use openRedisLink()');
+  const overrides = connectionOverrides(options, role);
+  if (options.client !== undefined) return (options.client as Redis).duplicate(overrides);
+  return new Redis(options.url as string, overrides);
+}
+
+/**
+ * Opens one Redis connection, or one ioredis `Cluster` (for a
+ * `redis+cluster://` URL or a Cluster client), with the same overrides as
+ * {@link openRedis}. `sharded` gives the Cluster its sharded subscribers
+ * (one connection per master), for `SSUBSCRIBE`.
+ *
+ * @example
+ * const subscriber = openRedisLink(resolved, 'sub', { sharded: true });
+ */
+export function openRedisLink(options: ResolvedRedisOptions, role: string, { sharded = false } = {}): Redis | Cluster {
+  if (!options.cluster) return openRedis(options, role);
+  const { retryStrategy, ...redisOptions } = connectionOverrides(options, role);
+  const clusterOptions: ClusterOptions = {
+    enableOfflineQueue: false,
+    shardedSubscribers: sharded,
+    clusterRetryStrategy: retryStrategy as ClusterOptions['clusterRetryStrategy'],
+    // A promoted replica or a moved slot: follow it rather than fail the command.
+    retryDelayOnFailover: 100,
+    redisOptions: options.tls ? { ...redisOptions, tls: {} } : redisOptions,
+  };
+  if (options.client !== undefined) return (options.client as Cluster).duplicate([], clusterOptions);
+  return new Cluster(options.clusterNodes as { host: string; port: number }[], clusterOptions);
+}
+
+function connectionOverrides(options: ResolvedRedisOptions, role: string): RedisOptions {
+  return {
     enableOfflineQueue: false,
     maxRetriesPerRequest: null,
     connectionName: `switchyard-${options.nodeId}-${role}`,
     keyPrefix: '',
+    // The backplane subscribes every channel again itself on each ready, and knows which it no longer wants.
+    autoResubscribe: false,
     // A user's client made with lazyConnect would otherwise hand that on, and ours would never connect.
     lazyConnect: false,
     retryStrategy: (attempt: number) => Math.min(50 * 2 ** Math.min(attempt, 10), options.reconnectMaxDelayMs),
   };
-  if (options.client !== undefined) return options.client.duplicate(overrides);
-  return new Redis(options.url as string, overrides);
 }
 
 /** Closes a connection Switchyard opened: politely when it is up, at once when it is not. */
-export async function closeRedis(redis: Redis): Promise<void> {
+export async function closeRedis(redis: Redis | Cluster): Promise<void> {
   if (redis.status === 'end') return;
   if (redis.status !== 'ready') {
     redis.disconnect();

@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { ChainableCommander, Cluster, Redis } from 'ioredis';
 import { BehaviorSubject, filter, firstValueFrom } from 'rxjs';
 import { CommandError, ErrorCode, SetupError, SetupErrorCode } from '../../protocol/errors.js';
 import { Presence, type PresenceEntry } from '../presence.js';
 import { decodeEntry, encodeEntry } from './presence-entry-codec.js';
 import { readPresence } from './presence-read-script.js';
-import { closeRedis, openRedis } from './redis-connection.js';
+import { readPresenceSharded } from './presence-read-sharded.js';
+import { hashTagFor } from './channel-for.js';
+import { closeRedis, openRedisLink } from './redis-connection.js';
 import { RedisLinkState } from './redis-link-state.js';
 import { resolveRedisOptions, type RedisScaleOutOptions, type ResolvedRedisOptions } from './redis-options.js';
 
@@ -13,6 +15,9 @@ interface LocalSession {
   readonly userId: string | undefined;
   readonly rooms: Set<string>;
 }
+
+/** Adds one key's commands to a transaction. */
+type Group = (batch: ChainableCommander) => unknown;
 
 /** What a transaction's `exec()` resolves with: `[error, result]` per command, `null` when it was discarded. */
 type ExecResults = Array<[Error | null, unknown]> | null;
@@ -49,7 +54,7 @@ type ExecResults = Array<[Error | null, unknown]> | null;
  */
 export class RedisPresence extends Presence {
   readonly #options: ResolvedRedisOptions;
-  readonly #redis: Redis;
+  readonly #redis: Redis | Cluster;
   readonly #link: RedisLinkState;
   /** Prefix of every key this presence stores (an ioredis `keyPrefix` of the user's client comes first). */
   readonly #prefix: string;
@@ -82,11 +87,12 @@ export class RedisPresence extends Presence {
   constructor(options: RedisScaleOutOptions) {
     super();
     this.#options = resolveRedisOptions(options);
-    this.#prefix = (this.#options.client?.options.keyPrefix ?? '') + this.#options.keyPrefix;
+    const clientPrefix = this.#options.cluster ? '' : ((this.#options.client as Redis | undefined)?.options.keyPrefix ?? '');
+    this.#prefix = clientPrefix + this.#options.keyPrefix;
     this.#nodeKey = `${this.#prefix}node:${this.#options.nodeId}`;
     this.#epoch = this.#nextEpoch();
     this.#link = new RedisLinkState(this.#options.logger, 'presence', 'presence changes are kept locally and written back when it returns');
-    this.#redis = openRedis(this.#options, 'presence');
+    this.#redis = openRedisLink(this.#options, 'presence');
     this.#redis.on('error', this.#onError);
     this.#redis.on('ready', this.#onReady);
     this.#redis.on('close', this.#onClose);
@@ -162,11 +168,13 @@ export class RedisPresence extends Presence {
     this.#redis.off('close', this.#onClose);
     if (this.#redis.status === 'ready') {
       // Deleting the liveness key is what makes the entries dead for every reader; the HDELs only tidy up.
-      const batch = this.#redis.multi().del(this.#nodeKey);
+      const fields = new Map<string, string[]>();
       for (const [connectionId, session] of this.#sessions) {
-        for (const key of this.#keysOf(session)) batch.hdel(key, connectionId);
+        for (const key of this.#keysOf(session)) append(fields, key, connectionId);
       }
-      await batch.exec().catch(this.#onError);
+      const groups: Group[] = [(batch) => batch.del(this.#nodeKey)];
+      for (const [key, connectionIds] of fields) groups.push((batch) => batch.hdel(key, ...connectionIds));
+      await this.#transaction(groups).catch(this.#onError);
     }
     this.#sessions.clear();
     this.#roomMembers.clear();
@@ -186,16 +194,12 @@ export class RedisPresence extends Presence {
   async #put(keys: string[], connectionId: string, userId: string | undefined): Promise<void> {
     if (!this.#writable()) return;
     const value = this.#value(userId);
-    const batch = this.#redis.multi();
-    for (const key of keys) batch.hset(key, connectionId, value).pexpire(key, this.#options.presenceTtlMs);
-    await this.#send(batch);
+    await this.#send(keys.map((key) => (batch: ChainableCommander) => batch.hset(key, connectionId, value).pexpire(key, this.#options.presenceTtlMs)));
   }
 
   async #remove(keys: string[], connectionId: string): Promise<void> {
     if (keys.length === 0 || !this.#writable()) return;
-    const batch = this.#redis.multi();
-    for (const key of keys) batch.hdel(key, connectionId);
-    await this.#send(batch);
+    await this.#send(keys.map((key) => (batch: ChainableCommander) => batch.hdel(key, connectionId)));
   }
 
   /** Whether a change can go to Redis now; if not, the state is marked for a write-back instead. */
@@ -208,8 +212,8 @@ export class RedisPresence extends Presence {
   }
 
   /** Sends one change. A failure never reaches the caller: the state is written back instead. */
-  async #send(batch: ChainableCommander): Promise<void> {
-    const failure = await this.#untilClosed(batch.exec().then(failureOf, identity));
+  async #send(groups: Group[]): Promise<void> {
+    const failure = await this.#untilClosed(this.#transaction(groups).then(failureOf, identity));
     if (failure === undefined) return;
     this.#link.lost();
     this.#link.down(failure);
@@ -221,7 +225,11 @@ export class RedisPresence extends Presence {
     if (this.#redis.status !== 'ready') throw unreachable();
     let flat: unknown;
     try {
-      flat = await this.#untilClosed(readPresence(this.#redis, key, `${this.#prefix}node:`, this.#options.nodeId));
+      const nodeKeys = `${this.#prefix}node:`;
+      const reading = this.#options.cluster
+        ? readPresenceSharded(this.#redis as Cluster, key, nodeKeys, this.#options.nodeId)
+        : readPresence(this.#redis, key, nodeKeys, this.#options.nodeId);
+      flat = await this.#untilClosed(reading);
     } catch (error) {
       // An error Redis answered with (a script refused by an ACL, a key of the wrong type) says more than "unreachable".
       if (error instanceof Error && error.name === 'ReplyError') throw new CommandError(ErrorCode.UNAVAILABLE, 'presence is unavailable: Redis refused the read', [], { cause: error });
@@ -253,18 +261,16 @@ export class RedisPresence extends Presence {
     const generation = this.#generation;
     this.#epoch = this.#nextEpoch();
     const ttl = this.#options.presenceTtlMs;
-    const batch = this.#redis.multi().set(this.#nodeKey, this.#epoch, 'PX', ttl);
-    const keys = new Set<string>();
+    const epoch = this.#epoch;
+    const entries = new Map<string, string[]>();
     for (const [connectionId, session] of this.#sessions) {
       const value = this.#value(session.userId);
-      for (const key of this.#keysOf(session)) {
-        batch.hset(key, connectionId, value);
-        keys.add(key);
-      }
+      for (const key of this.#keysOf(session)) append(entries, key, connectionId, value);
     }
-    for (const key of keys) batch.pexpire(key, ttl);
+    const groups: Group[] = [(batch) => batch.set(this.#nodeKey, epoch, 'PX', ttl)];
+    for (const [key, fieldsAndValues] of entries) groups.push((batch) => batch.hset(key, ...fieldsAndValues).pexpire(key, ttl));
     this.#busy = true;
-    batch.exec().then(
+    this.#transaction(groups).then(
       (results) => {
         this.#busy = false;
         const failure = failureOf(results as ExecResults);
@@ -295,10 +301,10 @@ export class RedisPresence extends Presence {
   #checkLiveness(): void {
     const epoch = this.#epoch;
     const ttl = this.#options.presenceTtlMs;
-    const batch = this.#redis.multi().get(this.#nodeKey).pexpire(this.#nodeKey, ttl);
-    for (const key of this.#localKeys()) batch.pexpire(key, ttl);
+    const groups: Group[] = [(batch) => batch.get(this.#nodeKey).pexpire(this.#nodeKey, ttl)];
+    for (const key of this.#localKeys()) groups.push((batch) => batch.pexpire(key, ttl));
     this.#busy = true;
-    batch.exec().then(
+    this.#transaction(groups).then(
       (results) => {
         this.#busy = false;
         const failure = failureOf(results as ExecResults);
@@ -360,12 +366,38 @@ export class RedisPresence extends Presence {
     return encodeEntry({ n: this.#options.nodeId, e: this.#epoch, u: userId ?? null });
   }
 
+  // On a Cluster each room's and user's hash carries its hash tag, so it lives on the shard of the room's or user's channel.
   #roomKey(room: string): string {
-    return `${this.#prefix}room:${room}`;
+    return this.#options.cluster ? `${this.#prefix}${hashTagFor({ kind: 'room', id: room })}:presence` : `${this.#prefix}room:${room}`;
   }
 
   #userKey(userId: string): string {
-    return `${this.#prefix}user:${userId}`;
+    return this.#options.cluster ? `${this.#prefix}${hashTagFor({ kind: 'user', id: userId })}:presence` : `${this.#prefix}user:${userId}`;
+  }
+
+  /**
+   * Runs `groups` as one transaction on one Redis. On a Cluster a
+   * transaction cannot span slots: each group (the commands on one key) is
+   * its own, the others together first and the first group (this node's
+   * liveness key) once they are written; the results come back in order,
+   * as one transaction's would.
+   */
+  async #transaction(groups: Group[]): Promise<ExecResults> {
+    if (!this.#options.cluster) {
+      const batch = this.#redis.multi();
+      for (const group of groups) group(batch);
+      return (await batch.exec()) as ExecResults;
+    }
+    const run = (group: Group): Promise<ExecResults> => {
+      const batch = this.#redis.multi();
+      group(batch);
+      return batch.exec() as Promise<ExecResults>;
+    };
+    const [first, ...rest] = groups;
+    const others = await Promise.all(rest.map(run));
+    const own = first === undefined ? [] : await run(first);
+    if (own === null || others.some((results) => results === null)) return null;
+    return [...own, ...others.flatMap((results) => results!)];
   }
 
   readonly #onHeartbeat = (): void => {
@@ -418,6 +450,12 @@ function add(index: Map<string, Set<string>>, key: string, connectionId: string)
   let set = index.get(key);
   if (set === undefined) index.set(key, (set = new Set()));
   set.add(connectionId);
+}
+
+function append(index: Map<string, string[]>, key: string, ...values: string[]): void {
+  const list = index.get(key);
+  if (list === undefined) index.set(key, values);
+  else list.push(...values);
 }
 
 function remove(index: Map<string, Set<string>>, key: string, connectionId: string): void {

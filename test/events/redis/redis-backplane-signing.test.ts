@@ -41,6 +41,8 @@ describe('signed backplane messages', { skip: redis.skip, timeout: 30_000 }, () 
     backplanes.push(receiver, sender);
     intruder = new Redis(url());
     await within(Promise.all(backplanes.map((backplane) => backplane.ready())), 5000, 'both backplanes to be ready');
+    // Under interest routing, a node receives a room's events once it has a member there.
+    await within(receiver.interest({ kind: 'room', id: 'lobby' }), 5000, 'the receiver to subscribe to the room');
   });
 
   after(async () => {

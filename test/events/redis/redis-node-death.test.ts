@@ -1,61 +1,6 @@
-import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { NodeProcess } from '../../support/node-process.js';
-import { uniquePrefix, useRedis } from '../../support/redis.js';
-import { ClusterClient } from '../../support/cluster-client.js';
-import { eventually } from '../../support/socket-harness.js';
+import { useRedis } from '../../support/redis.js';
+import { describeNodeDeath } from '../../support/node-death-suite.js';
 
 const redis = await useRedis();
-const HEARTBEAT_MS = 200;
-const PRESENCE_TTL_MS = 1000;
 
-describe('a node killed without cleanup', { skip: redis.skip, timeout: 60_000 }, () => {
-  const nodes: NodeProcess[] = [];
-  const clients: ClusterClient[] = [];
-
-  before(async () => {
-    if (redis.skip !== undefined) return;
-    const env = {
-      REDIS_URL: redis.url,
-      KEY_PREFIX: uniquePrefix('death'),
-      HEARTBEAT_MS: String(HEARTBEAT_MS),
-      PRESENCE_TTL_MS: String(PRESENCE_TTL_MS),
-      LOG_LEVEL: 'warn',
-    };
-    nodes.push(...(await Promise.all([0, 1, 2].map(() => NodeProcess.start(env)))));
-    clients.push(...(await Promise.all(nodes.map((node, index) => ClusterClient.connect(node.port, `user-${index}`)))));
-    await Promise.all(clients.map((client) => client.call('room.join', { room: 'den' })));
-  });
-
-  after(async () => {
-    await Promise.all(clients.map((client) => client.close()));
-    await Promise.all(nodes.map((node) => node.stop()));
-  });
-
-  it(`vanishes from presence within presenceTtlMs (${PRESENCE_TTL_MS} ms), and the other nodes keep working`, async (t) => {
-    const [a, b, doomed] = clients as [ClusterClient, ClusterClient, ClusterClient];
-    assert.deepEqual(await a.call('presence.members', { room: 'den' }), { connectionIds: clients.map((client) => client.connectionId).sort() });
-
-    const killedAt = performance.now();
-    await nodes[2]!.kill();
-    const survivors = { connectionIds: [a.connectionId, b.connectionId].sort() };
-    // Presence is read state, not an event: ask until the dead node's entry is gone, bounded well past the TTL.
-    let listed: unknown;
-    await eventually(
-      async () => {
-        listed = await a.call('presence.members', { room: 'den' });
-        return JSON.stringify(listed) === JSON.stringify(survivors);
-      },
-      3 * PRESENCE_TTL_MS,
-      "the killed node's member to vanish from the room",
-    ).catch(() => assert.deepEqual(listed, survivors));
-    const expiredAfter = performance.now() - killedAt;
-    t.diagnostic(`presence expiry after SIGKILL: ${expiredAfter.toFixed(0)} ms (heartbeat ${HEARTBEAT_MS} ms, TTL ${PRESENCE_TTL_MS} ms)`);
-    assert.ok(expiredAfter <= PRESENCE_TTL_MS + HEARTBEAT_MS, `expired after ${expiredAfter.toFixed(0)} ms`);
-    assert.deepEqual(await b.call('presence.sessions', { userId: 'user-2' }), { connectionIds: [] });
-    assert.ok(doomed.connectionId.length > 0);
-
-    await a.call('room.say', { room: 'den', text: 'still here' });
-    assert.equal((await b.nextEvent('fixture.message')).text, 'still here');
-  });
-});
+describeNodeDeath('a node killed without cleanup', redis.skip, () => ({ REDIS_URL: redis.skip === undefined ? redis.url : '' }));
