@@ -1,9 +1,7 @@
 import { Switchyard, WriteBehind, type MiddlewareContext } from '../src/index.js';
-import { announceDepartures } from './announce-departures.js';
 import { CartUpdated, ChatMessage, RoomJoined, RoomLeft, RoomStats } from './contract.js';
 import { resolveDemoOptions, type DemoOptions } from './demo-options.js';
 import { DemoTokens } from './demo-tokens.js';
-import { RoomCapacity } from './room-capacity.js';
 import { RoomActivity } from './room-stats/room-activity.js';
 
 /**
@@ -24,7 +22,8 @@ export async function createDemoApp(options: DemoOptions = {}): Promise<Switchya
     ...(presence === undefined ? {} : { presence }),
   });
   app.container.registerInstance(DemoTokens.CartStore, cartStore);
-  app.container.registerInstance(RoomCapacity, new RoomCapacity(roomCapacity));
+  // Every room: at most roomCapacity sessions across the nodes, and its members hear of joins and departures.
+  app.room('*', { capacity: roomCapacity, announce: true });
 
   // Room statistics: counted from the events handlers publish, saved behind the commands that touch a room.
   const activity = new RoomActivity(roomStatsStore);
@@ -41,7 +40,6 @@ export async function createDemoApp(options: DemoOptions = {}): Promise<Switchya
   // Services first: a handler that takes one not registered yet is refused.
   await app.registerDirectory(new URL('./handlers/', import.meta.url));
   app.publishes(RoomJoined, RoomLeft, ChatMessage, CartUpdated);
-  app.onSessionClosed(announceDepartures(app.publisher));
   return app;
 }
 

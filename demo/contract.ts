@@ -10,17 +10,6 @@ import type { Cart } from './cart/cart.js';
 
 const roomName = z.string().trim().min(1).max(64);
 
-/** Codes the demo's handlers raise on purpose, besides the built-in ones. */
-export const DemoErrorCode = Object.freeze({
-  /** The room already holds `roomCapacity` sessions. */
-  ROOM_FULL: 'ROOM_FULL',
-} as const);
-
-/** When each of the demo's own codes is sent, for its published contract (`/asyncapi.json`). */
-export const demoErrorDescriptions: Readonly<Record<keyof typeof DemoErrorCode, string>> = Object.freeze({
-  ROOM_FULL: '`room.join` on a room that already holds `roomCapacity` sessions',
-});
-
 export const Echo = defineCommand('echo', { payload: typed<unknown>(), result: typed<unknown>() });
 
 export const RoomJoin = defineCommand('room.join', {
@@ -56,7 +45,7 @@ export const CartGet = defineCommand('cart.get', {
   result: typed<Cart>(),
 });
 
-export const RoomJoined = defineEvent('room.joined', typed<{ room: string; member: PresenceEntry }>());
-export const RoomLeft = defineEvent('room.left', typed<{ room: string; member: PresenceEntry }>());
+// The library's own room announcements (the rooms' policy in app.ts announces), part of the demo's contract.
+export { RoomJoined, RoomLeft } from '../src/contract.js';
 export const ChatMessage = defineEvent('chat.message', z.object({ room: z.string(), from: z.string(), text: z.string(), at: z.number().int() }));
 export const CartUpdated = defineEvent('cart.updated', typed<Cart>());

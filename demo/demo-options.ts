@@ -2,7 +2,6 @@ import type { Logger } from 'pino';
 import type { Backplane, Presence, Telemetry } from '../src/index.js';
 import type { CartStore } from './cart/cart-store.js';
 import { MemoryCartStore } from './cart/memory-cart-store.js';
-import { DEFAULT_ROOM_CAPACITY } from './room-capacity.js';
 import { MemoryRoomStatsStore } from './room-stats/memory-room-stats-store.js';
 import type { RoomStatsStore } from './room-stats/room-stats-store.js';
 
@@ -37,6 +36,9 @@ export interface ResolvedDemoOptions {
   readonly statsIntervalMs: number;
   readonly telemetry: readonly Telemetry[];
 }
+
+/** How many sessions a room holds, when nothing says otherwise. */
+export const DEFAULT_ROOM_CAPACITY = 100;
 
 const defaults = Object.freeze({ roomCapacity: DEFAULT_ROOM_CAPACITY, statsIntervalMs: 5000 });
 

@@ -16,3 +16,5 @@ export { CloseCode, CommandError, ErrorCode, SwitchyardError } from './protocol/
 export type { ErrorDetail } from './protocol/errors.js';
 export { SessionConnected, SessionDraining } from './protocol/session-events.js';
 export { SessionReauth } from './protocol/session-commands.js';
+export { RoomJoined, RoomLeft } from './protocol/room-events.js';
+export type { RoomMember } from './protocol/room-events.js';

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { pino, type Logger } from 'pino';
-import { Subject, type Observable, type Subscription } from 'rxjs';
+import { Subject, filter, map, type Observable, type Subscription } from 'rxjs';
 import { container as rootContainer, type DependencyContainer, type InjectionToken } from 'tsyringe';
 import { CommandBus } from './commands/command-bus.js';
 import type { Handler } from './commands/command-handler.js';
@@ -30,6 +30,11 @@ import { registerHandlerDirectory, type LoadedHandler } from './commands/handler
 import type { HandlerDirectoryOptions } from './commands/handler-files.js';
 import { combineTelemetry } from './observability/combine-telemetry.js';
 import type { Telemetry } from './observability/telemetry.js';
+import type { EventEnvelope } from './events/event-envelope.js';
+import { RoomGate } from './session/rooms/room-gate.js';
+import type { RoomPattern, RoomPolicy } from './session/rooms/room-policy.js';
+import { readRoomChange, type RoomChange } from './session/rooms/room-change.js';
+import { RoomJoined, RoomLeft } from './protocol/room-events.js';
 
 /**
  * The composition root of a Switchyard application: one command bus, one
@@ -65,6 +70,7 @@ export class Switchyard {
   readonly #limits: ResolvedHubOptions;
   readonly #telemetry: Telemetry;
   readonly #detachTelemetry: (() => void) | undefined;
+  readonly #rooms: RoomGate;
   #closing: Promise<boolean> | undefined;
 
   constructor(options: SwitchyardOptions = {}) {
@@ -90,6 +96,7 @@ export class Switchyard {
     // Served only where the endpoint verifies tokens; elsewhere session.reauth is an unknown command, reported even without an id.
     this.bus.registerBuiltin(SessionReauth, sessionReauth, { servesSession: (session) => session.verifyToken !== undefined });
     const backplane = this.#backplane;
+    this.#rooms = new RoomGate({ presence: this.presence, publisher: this.publisher, send: this.#sendControl });
     // A throw inside an RxJS subscriber is rethrown asynchronously and would crash the process.
     this.#bridge = this.publisher.events$.subscribe({
       next: (envelope) => {
@@ -137,6 +144,45 @@ export class Switchyard {
    */
   async registerDirectory(directory: URL | string, options: HandlerDirectoryOptions = {}): Promise<readonly LoadedHandler[]> {
     return registerHandlerDirectory(this.bus, this.logger, directory, options);
+  }
+
+  /**
+   * Gives the rooms whose name matches `pattern` a policy: who may join
+   * (`authorize`, else `FORBIDDEN`), how many they hold across every node
+   * (`capacity`, else `ROOM_FULL`, checked atomically by the presence),
+   * whether members hear `room.joined`/`room.left` (`announce`, departures
+   * on disconnect included), and whether a member is in one room of a group
+   * at a time (`exclusive`: joining moves it). A room follows the first
+   * policy whose pattern matches; rooms without one are plain sets of
+   * connections. Joins and leaves of governed rooms appear on
+   * {@link roomChanges$} on every node. See docs/rooms.md.
+   *
+   * @example
+   * app.room('lobby', { capacity: 100, announce: true });
+   * app.room('table:*', { capacity: 4, exclusive: true, authorize: ({ user }) => user !== undefined });
+   */
+  room(pattern: RoomPattern, policy: RoomPolicy): this {
+    const resolved = this.#rooms.add(pattern, policy);
+    if (resolved.announce === true) this.publishes(RoomJoined, RoomLeft);
+    return this;
+  }
+
+  /**
+   * Every join and leave of a room that has a policy, on whichever node it
+   * happened (through the backplane): `kind`, `room`, `member`, and the
+   * `reason` (`join`, `leave`, `moved`, `disconnect`). Like every event
+   * crossing nodes, a change may be lost while the backplane is down.
+   * Completes when the backplane closes.
+   *
+   * @example
+   * app.roomChanges$.pipe(filter((change) => change.room.startsWith('table:'))).subscribe(updateLobbyBoard);
+   */
+  get roomChanges$(): Observable<RoomChange> {
+    return this.#backplane.deliveries.pipe(
+      filter((envelope) => envelope.control?.kind === 'room'),
+      map((envelope) => readRoomChange(envelope.payload)),
+      filter((change): change is RoomChange => change !== undefined),
+    );
   }
 
   /**
@@ -205,6 +251,7 @@ export class Switchyard {
         logger: this.logger,
         reportError: this.#reportError,
         sessionClosed: this.#sessionClosed,
+        rooms: this.#rooms,
         limits: this.#limits,
         maxSessionLifetimeMs: this.#options.maxSessionLifetimeMs,
       });
@@ -327,6 +374,7 @@ export class Switchyard {
   }
 
   readonly #sessionClosed = (session: ClosedSession): void => {
+    this.#rooms.closed(session);
     for (const listener of this.#closedListeners) {
       try {
         const outcome = listener(session);
@@ -334,6 +382,15 @@ export class Switchyard {
       } catch (error) {
         this.#reportError(error);
       }
+    }
+  };
+
+  /** Hands a control envelope (a room change, a request, an answer) to the backplane, past the domain event stream. */
+  readonly #sendControl = (envelope: EventEnvelope): void => {
+    try {
+      this.#backplane.publish(envelope);
+    } catch (error) {
+      this.#reportError(error);
     }
   };
 

@@ -169,6 +169,8 @@ export class ConnectionHub implements ConnectionOwner {
     if (!connection.open || connection.rooms.has(room)) return;
     const max = this.#limits.maxRoomsPerConnection;
     if (connection.rooms.size >= max) throw new CommandError(ErrorCode.TOO_MANY_ROOMS, `a connection may be in at most ${max} rooms`);
+    const policy = this.#context.rooms?.policyFor(room);
+    if (policy !== undefined) return this.#context.rooms!.join(this, connection, room, policy);
     this.registry.join(connection, room);
     await this.#context.presence.joined(room, { connectionId: connection.id, userId: connection.user?.id });
   }
@@ -176,6 +178,7 @@ export class ConnectionHub implements ConnectionOwner {
   async leave(connection: Connection, room: string): Promise<void> {
     if (!this.registry.leave(connection, room)) return;
     await this.#context.presence.left(room, connection.id);
+    this.#context.rooms?.left(connection, room);
   }
 
   /**
@@ -291,6 +294,7 @@ export class ConnectionHub implements ConnectionOwner {
   }
 
   #deliver(envelope: EventEnvelope): void {
+    if (envelope.control !== undefined) return;
     const probe = this.#telemetry.deliveryStarted(envelope);
     try {
       const exclude = envelope.audience.exclude;

@@ -7,6 +7,7 @@ import type { Presence } from '../events/presence.js';
 import type { Codec } from '../protocol/codec.js';
 import type { ResolvedHubOptions } from './hub-options.js';
 import type { TransportTelemetry } from '../observability/telemetry.js';
+import type { RoomGate } from './rooms/room-gate.js';
 
 /** What a connection hub needs from the application: the bus, the event stream, presence, the codec, the limits. */
 export interface HubContext {
@@ -26,6 +27,8 @@ export interface HubContext {
   readonly maxSessionLifetimeMs?: number | false;
   /** The transport's name, as telemetry labels it (`websocket`, `memory`). @default undefined */
   readonly transport?: string;
+  /** Applies the application's room policies to joins and leaves of the rooms that have one. @default no policies */
+  readonly rooms?: RoomGate;
   /** Told of connections, refused frames, deliveries and backpressure. @default nothing is told */
   readonly telemetry?: TransportTelemetry;
 }

@@ -1,6 +1,7 @@
 import { isNodeTraceparent } from '../../protocol/traceparent.js';
 import type { Audience } from '../audience.js';
 import type { EventEnvelope } from '../event-envelope.js';
+import { readEnvelopeControl } from '../read-envelope-control.js';
 
 /** What crosses Redis: the publishing node's id and the event. */
 export interface BackplaneMessage {
@@ -23,14 +24,17 @@ export function readBackplaneMessage(value: unknown): BackplaneMessage | undefin
   if (!isRecord(value)) return undefined;
   const { n, e } = value;
   if (!isName(n) || !isRecord(e)) return undefined;
-  const { type, payload, audience, volatile, trace } = e;
+  const { type, payload, audience, volatile, trace, control } = e;
   if (!isName(type)) return undefined;
   if (volatile !== undefined && typeof volatile !== 'boolean') return undefined;
   if (trace !== undefined && !isNodeTraceparent(trace)) return undefined;
   const checked = readAudience(audience);
   if (checked === undefined) return undefined;
-  const envelope: EventEnvelope = volatile === undefined ? { type, payload, audience: checked } : { type, payload, audience: checked, volatile };
-  return { n, e: trace === undefined ? envelope : { ...envelope, trace } };
+  let envelope: EventEnvelope = volatile === undefined ? { type, payload, audience: checked } : { type, payload, audience: checked, volatile };
+  if (trace !== undefined) envelope = { ...envelope, trace };
+  if (control === undefined) return { n, e: envelope };
+  const readControl = readEnvelopeControl(control);
+  return readControl === undefined ? undefined : { n, e: { ...envelope, control: readControl } };
 }
 
 function readAudience(value: unknown): Audience | undefined {
