@@ -10,7 +10,7 @@ export type { EventDefinition, EventPayloadOf } from './protocol/define-event.js
 export { typed } from './protocol/typed.js';
 export type { Typed } from './protocol/typed.js';
 export type { Identity } from './protocol/identity.js';
-export type { ErrorReply, EventFrame, Reply, ResultReply, ServerFrame, WireError } from './protocol/frames.js';
+export type { ErrorReply, EventFrame, Reply, RequestFrame, ResultReply, ServerFrame, WireError } from './protocol/frames.js';
 export type { CommandMeta } from './protocol/command-meta.js';
 export { CloseCode, CommandError, ErrorCode, SwitchyardError } from './protocol/errors.js';
 export type { ErrorDetail } from './protocol/errors.js';

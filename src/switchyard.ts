@@ -35,6 +35,7 @@ import { RoomGate } from './session/rooms/room-gate.js';
 import type { RoomPattern, RoomPolicy } from './session/rooms/room-policy.js';
 import { readRoomChange, type RoomChange } from './session/rooms/room-change.js';
 import { RoomJoined, RoomLeft } from './protocol/room-events.js';
+import { ServerRequests } from './session/requests/server-requests.js';
 
 /**
  * The composition root of a Switchyard application: one command bus, one
@@ -71,6 +72,8 @@ export class Switchyard {
   readonly #telemetry: Telemetry;
   readonly #detachTelemetry: (() => void) | undefined;
   readonly #rooms: RoomGate;
+  readonly #requests: ServerRequests;
+  readonly #answers: Subscription;
   #closing: Promise<boolean> | undefined;
 
   constructor(options: SwitchyardOptions = {}) {
@@ -97,6 +100,9 @@ export class Switchyard {
     this.bus.registerBuiltin(SessionReauth, sessionReauth, { servesSession: (session) => session.verifyToken !== undefined });
     const backplane = this.#backplane;
     this.#rooms = new RoomGate({ presence: this.presence, publisher: this.publisher, send: this.#sendControl });
+    const requests = (this.#requests = new ServerRequests(this.#sendControl));
+    // Answers to this node's requests come back as control envelopes, wherever the asked client was.
+    this.#answers = backplane.deliveries.subscribe({ next: (envelope) => envelope.control?.kind === 'answer' && requests.settle(envelope) });
     // A throw inside an RxJS subscriber is rethrown asynchronously and would crash the process.
     this.#bridge = this.publisher.events$.subscribe({
       next: (envelope) => {
@@ -252,6 +258,7 @@ export class Switchyard {
         reportError: this.#reportError,
         sessionClosed: this.#sessionClosed,
         rooms: this.#rooms,
+        requests: this.#requests,
         limits: this.#limits,
         maxSessionLifetimeMs: this.#options.maxSessionLifetimeMs,
       });
@@ -298,6 +305,8 @@ export class Switchyard {
   async #close(options: DrainOptions): Promise<boolean> {
     const finished = await Promise.all(this.#transports.map((transport) => (transport.drain === undefined ? transport.close().then(() => true) : transport.drain(options))));
     await this.#runShutdownTasks();
+    this.#requests.close();
+    this.#answers.unsubscribe();
     this.#bridge.unsubscribe();
     this.publisher.close();
     if (this.#ownsBackplane) await this.#backplane.close();

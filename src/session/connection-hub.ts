@@ -5,6 +5,7 @@ import type { Identity } from '../protocol/identity.js';
 import type { TokenVerifier } from '../commands/session.js';
 import { CloseCode, CommandError, ErrorCode } from '../protocol/errors.js';
 import type { Reply } from '../protocol/frames.js';
+import type { DecodedAnswer } from '../protocol/codec.js';
 import type { EventEnvelope } from '../events/event-envelope.js';
 import { SessionConnected, SessionDraining } from '../protocol/session-events.js';
 import { Connection, type ConnectionOwner } from './connection.js';
@@ -17,6 +18,8 @@ import type { HubContext } from './hub-context.js';
 import type { ClientBudgets } from './client-budgets.js';
 import { RateGate } from './rate-gate.js';
 import { noTelemetry } from '../observability/no-telemetry.js';
+import { RequestRelay } from './requests/request-relay.js';
+import type { AskOptions } from '../commands/command-context.js';
 import type { TransportTelemetry } from '../observability/telemetry.js';
 
 const VOLATILE = Object.freeze({ volatile: true });
@@ -65,6 +68,7 @@ export class ConnectionHub implements ConnectionOwner {
   readonly #prefix = randomBytes(4).toString('hex');
   #sequence = 0;
   #draining = false;
+  readonly #relay: RequestRelay | undefined;
 
   constructor(context: HubContext) {
     this.#context = context;
@@ -74,6 +78,7 @@ export class ConnectionHub implements ConnectionOwner {
     this.#gate = new RateGate(this.#limits);
     this.#transport = context.transport;
     this.#telemetry = context.telemetry ?? noTelemetry.forTransport(context.transport ?? 'custom');
+    this.#relay = context.requests === undefined ? undefined : new RequestRelay(this.registry, context.codec, context.requests.post);
     this.#subscription = context.deliveries.subscribe({ next: (envelope) => this.#deliver(envelope) });
   }
 
@@ -115,6 +120,7 @@ export class ConnectionHub implements ConnectionOwner {
     if (!decoded.ok) return this.#refuse(connection, decoded.id, decoded.error);
     const problem = inspectPayload(decoded.payload, this.#limits.maxPayloadDepth);
     if (problem !== undefined) return this.#refuse(connection, decoded.id, new CommandError(ErrorCode.BAD_FRAME, problem));
+    if (decoded.kind === 'answer') return this.#answered(connection, decoded);
     if (this.#draining) {
       return this.#refuse(connection, decoded.id, new CommandError(ErrorCode.UNAVAILABLE, 'the server is draining; send it again on a new connection'));
     }
@@ -156,6 +162,7 @@ export class ConnectionHub implements ConnectionOwner {
     connection.markClosed();
     this.#telemetry.connectionClosed();
     this.#cancelExpiry(connection);
+    this.#relay?.closed(connection);
     const rooms = this.registry.remove(connection);
     this.#context.presence.disconnected(connection.id).catch(this.#context.reportError);
     this.#context.sessionClosed?.({ connectionId: connection.id, user: connection.user, rooms });
@@ -173,6 +180,13 @@ export class ConnectionHub implements ConnectionOwner {
     if (policy !== undefined) return this.#context.rooms!.join(this, connection, room, policy);
     this.registry.join(connection, room);
     await this.#context.presence.joined(room, { connectionId: connection.id, userId: connection.user?.id });
+  }
+
+  /** Sends request `type` to connection `to`, wherever it is, and resolves with its answer (`ctx.ask`). */
+  async ask(connection: Connection, to: string, type: string, payload: unknown, options?: AskOptions): Promise<unknown> {
+    const requests = this.#context.requests;
+    if (requests === undefined) throw new CommandError(ErrorCode.UNAVAILABLE, 'this application sends no requests to clients');
+    return requests.ask(connection.id, to, type, payload, options);
   }
 
   async leave(connection: Connection, room: string): Promise<void> {
@@ -274,6 +288,11 @@ export class ConnectionHub implements ConnectionOwner {
     this.#refuse(connection, id, new CommandError(ErrorCode.RATE_LIMITED, message));
   }
 
+  #answered(connection: Connection, answer: DecodedAnswer): void {
+    // An id this hub did not send to this connection, or a second answer: nobody is waiting for it.
+    if (!this.#relay?.answered(connection, answer)) connection.log.debug({ requestId: answer.id }, 'an answer to no pending request was ignored');
+  }
+
   #refuse(connection: Connection, id: string | undefined, error: CommandError): void {
     this.#telemetry.frameRefused(error.code);
     connection.log.debug({ code: error.code, commandId: id }, error.message);
@@ -294,7 +313,7 @@ export class ConnectionHub implements ConnectionOwner {
   }
 
   #deliver(envelope: EventEnvelope): void {
-    if (envelope.control !== undefined) return;
+    if (envelope.control !== undefined) return this.#relay?.deliver(envelope);
     const probe = this.#telemetry.deliveryStarted(envelope);
     try {
       const exclude = envelope.audience.exclude;

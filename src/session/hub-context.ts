@@ -8,6 +8,7 @@ import type { Codec } from '../protocol/codec.js';
 import type { ResolvedHubOptions } from './hub-options.js';
 import type { TransportTelemetry } from '../observability/telemetry.js';
 import type { RoomGate } from './rooms/room-gate.js';
+import type { ServerRequests } from './requests/server-requests.js';
 
 /** What a connection hub needs from the application: the bus, the event stream, presence, the codec, the limits. */
 export interface HubContext {
@@ -29,6 +30,8 @@ export interface HubContext {
   readonly transport?: string;
   /** Applies the application's room policies to joins and leaves of the rooms that have one. @default no policies */
   readonly rooms?: RoomGate;
+  /** Carries requests from handlers to clients (`ctx.ask`) and their answers back. @default requests are refused with `UNAVAILABLE` */
+  readonly requests?: ServerRequests;
   /** Told of connections, refused frames, deliveries and backpressure. @default nothing is told */
   readonly telemetry?: TransportTelemetry;
 }
