@@ -3,6 +3,9 @@ import { CartUpdated, ChatMessage, RoomJoined, RoomLeft, RoomStats } from './con
 import { resolveDemoOptions, type DemoOptions } from './demo-options.js';
 import { DemoTokens } from './demo-tokens.js';
 import { RoomActivity } from './room-stats/room-activity.js';
+import { RecentMessages } from './room-memory/recent-messages.js';
+import { RoomCatchUp } from './room-memory/room-catch-up.js';
+import { countSpeakers, forgetLeavers, RoomSpeakers } from './room-memory/room-speakers.js';
 
 /**
  * The demo's composition root: every service is registered here, then every
@@ -14,7 +17,7 @@ import { RoomActivity } from './room-stats/room-activity.js';
  * await app.listen(new WebSocketTransport({ server, path: '/ws', authenticate }));
  */
 export async function createDemoApp(options: DemoOptions = {}): Promise<Switchyard> {
-  const { logger, roomCapacity, cartStore, backplane, presence, roomStatsStore, statsIntervalMs, telemetry } = resolveDemoOptions(options);
+  const { logger, roomCapacity, cartStore, backplane, presence, roomStatsStore, statsIntervalMs, telemetry, catchUpTimeoutMs } = resolveDemoOptions(options);
   const app = new Switchyard({
     telemetry,
     ...(logger === undefined ? {} : { logger }),
@@ -36,6 +39,14 @@ export async function createDemoApp(options: DemoOptions = {}): Promise<Switchya
   });
   app.onShutdown(() => saves.close());
   app.use(saves.middleware({ keyOf: roomOf, except: [RoomStats] }));
+
+  // A joiner catches up from the room's most active member (asked with room.state), or from the server's buffer.
+  const speakers = new RoomSpeakers();
+  const recent = new RecentMessages();
+  recent.observe(app.publisher.events$);
+  app.roomChanges$.subscribe(forgetLeavers(speakers));
+  app.use(countSpeakers(speakers));
+  app.container.registerInstance(RoomCatchUp, new RoomCatchUp(speakers, recent, catchUpTimeoutMs));
 
   // Services first: a handler that takes one not registered yet is refused.
   await app.registerDirectory(new URL('./handlers/', import.meta.url));

@@ -23,6 +23,8 @@ export interface DemoOptions {
   statsIntervalMs?: number;
   /** Metrics and tracing. @default none */
   telemetry?: readonly Telemetry[];
+  /** How long a joiner waits for the most active member's `room.state` before the server's buffer is used, in ms. @default 1000 */
+  catchUpTimeoutMs?: number;
 }
 
 /** The options once defaults are applied and checked. */
@@ -35,12 +37,13 @@ export interface ResolvedDemoOptions {
   readonly roomStatsStore: RoomStatsStore;
   readonly statsIntervalMs: number;
   readonly telemetry: readonly Telemetry[];
+  readonly catchUpTimeoutMs: number;
 }
 
 /** How many sessions a room holds, when nothing says otherwise. */
 export const DEFAULT_ROOM_CAPACITY = 100;
 
-const defaults = Object.freeze({ roomCapacity: DEFAULT_ROOM_CAPACITY, statsIntervalMs: 5000 });
+const defaults = Object.freeze({ roomCapacity: DEFAULT_ROOM_CAPACITY, statsIntervalMs: 5000, catchUpTimeoutMs: 1000 });
 
 /**
  * Applies the defaults, checks the limits, and freezes the result.
@@ -53,7 +56,10 @@ export function resolveDemoOptions(options: DemoOptions = {}): ResolvedDemoOptio
   if (!Number.isInteger(roomCapacity) || roomCapacity < 1) throw new RangeError('"roomCapacity" must be a positive integer');
   const statsIntervalMs = options.statsIntervalMs ?? defaults.statsIntervalMs;
   if (!Number.isInteger(statsIntervalMs) || statsIntervalMs < 1) throw new RangeError('"statsIntervalMs" must be a positive integer');
+  const catchUpTimeoutMs = options.catchUpTimeoutMs ?? defaults.catchUpTimeoutMs;
+  if (!Number.isInteger(catchUpTimeoutMs) || catchUpTimeoutMs < 1) throw new RangeError('"catchUpTimeoutMs" must be a positive integer');
   return Object.freeze({
+    catchUpTimeoutMs,
     logger: options.logger,
     roomCapacity,
     cartStore: options.cartStore ?? new MemoryCartStore(),
