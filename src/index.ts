@@ -43,6 +43,7 @@ export { defineEvent } from './protocol/define-event.js';
 export type { EventDefinition, EventPayloadOf } from './protocol/define-event.js';
 export { to } from './events/audience.js';
 export type { Audience, AudienceBuilder } from './events/audience.js';
+export type { IdentityFilter, IdentityValue } from './events/identity-filter.js';
 export type { EnvelopeControl, EventEnvelope } from './events/event-envelope.js';
 export type { PublishOptions } from './events/publish-options.js';
 export { EventPublisher } from './events/event-publisher.js';

@@ -19,6 +19,7 @@ import type { ClientBudgets } from './client-budgets.js';
 import { RateGate } from './rate-gate.js';
 import { noTelemetry } from '../observability/no-telemetry.js';
 import { RequestRelay } from './requests/request-relay.js';
+import { matchesIdentity } from '../events/identity-filter.js';
 import type { AskOptions } from '../commands/command-context.js';
 import type { TransportTelemetry } from '../observability/telemetry.js';
 
@@ -320,8 +321,10 @@ export class ConnectionHub implements ConnectionOwner {
       const options = envelope.volatile === true ? VOLATILE : undefined;
       let data: Buffer | undefined;
       let recipients = 0;
+      const filter = envelope.audience.filter;
       for (const connection of this.registry.resolve(envelope.audience)) {
         if (connection.id === exclude) continue;
+        if (filter !== undefined && !matchesIdentity(connection.user, filter)) continue;
         data ??= Buffer.from(this.#context.codec.encodeEvent(envelope.type, envelope.payload));
         connection.send(data, options);
         recipients++;

@@ -2,6 +2,7 @@ import { isNodeTraceparent } from '../../protocol/traceparent.js';
 import type { Audience } from '../audience.js';
 import type { EventEnvelope } from '../event-envelope.js';
 import { readEnvelopeControl } from '../read-envelope-control.js';
+import { readIdentityFilter } from '../identity-filter.js';
 
 /** What crosses Redis: the publishing node's id and the event. */
 export interface BackplaneMessage {
@@ -39,12 +40,15 @@ export function readBackplaneMessage(value: unknown): BackplaneMessage | undefin
 
 function readAudience(value: unknown): Audience | undefined {
   if (!isRecord(value)) return undefined;
-  const { kind, id, exclude } = value;
+  const { kind, id, exclude, filter: where } = value;
   if (exclude !== undefined && typeof exclude !== 'string') return undefined;
-  if (kind === 'all') return exclude === undefined ? { kind } : { kind, exclude };
-  if (kind !== 'connection' && kind !== 'user' && kind !== 'room') return undefined;
-  if (typeof id !== 'string') return undefined;
-  return exclude === undefined ? { kind, id } : { kind, id, exclude };
+  let audience: Audience;
+  if (kind === 'all') audience = exclude === undefined ? { kind } : { kind, exclude };
+  else if ((kind === 'connection' || kind === 'user' || kind === 'room') && typeof id === 'string') audience = exclude === undefined ? { kind, id } : { kind, id, exclude };
+  else return undefined;
+  if (where === undefined) return audience;
+  const filter = readIdentityFilter(where);
+  return filter === undefined ? undefined : { ...audience, filter };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
