@@ -73,7 +73,6 @@ export class Switchyard {
   readonly #detachTelemetry: (() => void) | undefined;
   readonly #rooms: RoomGate;
   readonly #requests: ServerRequests;
-  readonly #answers: Subscription;
   #closing: Promise<boolean> | undefined;
 
   constructor(options: SwitchyardOptions = {}) {
@@ -100,9 +99,8 @@ export class Switchyard {
     this.bus.registerBuiltin(SessionReauth, sessionReauth, { servesSession: (session) => session.verifyToken !== undefined });
     const backplane = this.#backplane;
     this.#rooms = new RoomGate({ presence: this.presence, publisher: this.publisher, send: this.#sendControl });
-    const requests = (this.#requests = new ServerRequests(this.#sendControl));
     // Answers to this node's requests come back as control envelopes, wherever the asked client was.
-    this.#answers = backplane.deliveries.subscribe({ next: (envelope) => envelope.control?.kind === 'answer' && requests.settle(envelope) });
+    this.#requests = new ServerRequests(this.#sendControl, backplane.deliveries);
     // A throw inside an RxJS subscriber is rethrown asynchronously and would crash the process.
     this.#bridge = this.publisher.events$.subscribe({
       next: (envelope) => {
@@ -306,7 +304,6 @@ export class Switchyard {
     const finished = await Promise.all(this.#transports.map((transport) => (transport.drain === undefined ? transport.close().then(() => true) : transport.drain(options))));
     await this.#runShutdownTasks();
     this.#requests.close();
-    this.#answers.unsubscribe();
     this.#bridge.unsubscribe();
     this.publisher.close();
     if (this.#ownsBackplane) await this.#backplane.close();

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Observable, Subscription } from 'rxjs';
 import type { EventEnvelope } from '../../events/event-envelope.js';
 import { CommandError, ErrorCode } from '../../protocol/errors.js';
 import type { AskOptions } from '../../commands/command-context.js';
@@ -26,21 +27,26 @@ interface Pending {
  * backplane like an event; that node's hub sends it as a `request` frame,
  * and returns the client's answer as an `answer` envelope addressed to the
  * asking connection, which lives here. Ids carry a random node prefix, so
- * no two nodes issue the same one.
+ * no two nodes issue the same one. It listens to the backplane for answers
+ * only while a request is waiting.
  *
  * @example
- * const requests = new ServerRequests((envelope) => backplane.publish(envelope));
+ * const requests = new ServerRequests((envelope) => backplane.publish(envelope), backplane.deliveries);
  * const state = await requests.ask(ctx.connectionId, memberId, 'room.state', { room }, { timeoutMs: 1000 });
  */
 export class ServerRequests {
   readonly #send: (envelope: EventEnvelope) => void;
+  readonly #answers: Observable<EventEnvelope>;
+  #listening: Subscription | undefined;
   readonly #pending = new Map<string, Pending>();
   readonly #prefix = randomBytes(4).toString('hex');
   #sequence = 0;
   #closed = false;
 
-  constructor(send: (envelope: EventEnvelope) => void) {
+  /** `answers` carries every envelope this node receives; those with an `answer` control settle the waiting requests. */
+  constructor(send: (envelope: EventEnvelope) => void, answers: Observable<EventEnvelope>) {
     this.#send = send;
+    this.#answers = answers;
   }
 
   /** Requests waiting for their answer. */
@@ -68,6 +74,7 @@ export class ServerRequests {
       const onAbort = (): void => this.#fail(id, signal?.reason);
       signal?.addEventListener('abort', onAbort, { once: true });
       this.#pending.set(id, { resolve, reject, timer, signal, onAbort });
+      this.#listening ??= this.#answers.subscribe({ next: this.#onEnvelope });
       this.#send({ type, payload, audience: { kind: 'connection', id: to }, control: { kind: 'ask', id, replyTo: from, timeoutMs } });
     });
   }
@@ -94,6 +101,10 @@ export class ServerRequests {
     for (const id of [...this.#pending.keys()]) this.#fail(id, new CommandError(ErrorCode.UNAVAILABLE, 'the application closed before the client answered'));
   }
 
+  readonly #onEnvelope = (envelope: EventEnvelope): void => {
+    if (envelope.control?.kind === 'answer') this.settle(envelope);
+  };
+
   #fail(id: string, error: unknown): void {
     this.#take(id)?.reject(error);
   }
@@ -102,6 +113,10 @@ export class ServerRequests {
     const pending = this.#pending.get(id);
     if (pending === undefined) return undefined;
     this.#pending.delete(id);
+    if (this.#pending.size === 0) {
+      this.#listening?.unsubscribe();
+      this.#listening = undefined;
+    }
     clearTimeout(pending.timer);
     pending.signal?.removeEventListener('abort', pending.onAbort);
     return pending;
