@@ -29,11 +29,17 @@ const MAX_VALUES = 64;
  */
 export function matchesIdentity(user: Identity | undefined, filter: IdentityFilter): boolean {
   if (user === undefined) return false;
-  // for-in, not Object.keys: this runs once per recipient, and a filter is a plain object of its own fields.
+  // Plain loops, no closures: this runs once per recipient, and a filter is a plain object of its own fields.
   for (const field in filter) {
     const wanted = filter[field] as IdentityValue | readonly IdentityValue[];
     const actual = user[field];
-    if (!(Array.isArray(wanted) ? (wanted as readonly IdentityValue[]).some((value) => holds(actual, value)) : holds(actual, wanted as IdentityValue))) return false;
+    if (!Array.isArray(wanted)) {
+      if (!holds(actual, wanted as IdentityValue)) return false;
+      continue;
+    }
+    let any = false;
+    for (let index = 0; index < wanted.length && !any; index++) any = holds(actual, wanted[index] as IdentityValue);
+    if (!any) return false;
   }
   return true;
 }
