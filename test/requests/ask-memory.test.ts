@@ -56,3 +56,22 @@ describe('ctx.ask with the memory transport', () => {
     await application.close();
   });
 });
+
+describe('ctx.ask with a payload that cannot be encoded', () => {
+  it('is refused INTERNAL at once, and the process goes on', async () => {
+    const application = new Switchyard({ logger: testLogger() });
+    const Odd = defineCommand('odd', { payload: typed<{ owner: string }>(), result: typed<string>() });
+    application.register(Odd, async ({ owner }, ctx) => {
+      try {
+        await ctx.ask(owner, Confirm, { text: 1n } as never, { timeoutMs: 5000 });
+        return 'answered';
+      } catch (error) {
+        return (error as CommandError).code;
+      }
+    });
+    const memory = await application.listen(new MemoryTransport());
+    const [owner, other] = [memory.connect(), memory.connect()];
+    assert.equal(await other.request(Odd, { owner: owner.connectionId }), 'INTERNAL');
+    await application.close();
+  });
+});

@@ -50,7 +50,13 @@ export class RequestRelay {
         details: [],
       });
     }
-    const frame = this.#codec.encodeRequest(control.id, envelope.type, envelope.payload);
+    let frame: string;
+    try {
+      frame = this.#codec.encodeRequest(control.id, envelope.type, envelope.payload);
+    } catch {
+      // A payload that cannot be encoded (a BigInt, a cycle) is the asking handler's bug; it hears of it now, not at its timeout.
+      return this.#answer(control.replyTo, control.id, envelope.type, undefined, { code: ErrorCode.INTERNAL, message: 'the request could not be encoded', details: [] });
+    }
     // Forgotten at the asker's deadline: an answer after it would find nobody waiting anyway.
     const timer = setTimeout(this.#expire, control.timeoutMs, control.id);
     timer.unref();
