@@ -124,6 +124,14 @@ describe('room policies on one node', { timeout: 30_000 }, () => {
     );
   });
 
+  it('ends up in the last room asked when one connection joins two rooms of an exclusive group at once', async () => {
+    const { url } = await start([['seat:*', { exclusive: true }]]);
+    const ada = await client(url);
+    const replies = await Promise.all(['seat:1', 'seat:2', 'seat:3'].map((room) => ada.request('room.join', { room })));
+    assert.ok(replies.every((reply) => reply.kind === 'result'));
+    assert.deepEqual((await ada.request('room.leave', { room: 'none' })).payload, { rooms: ['seat:3'] });
+  });
+
   it('refuses a join past the capacity with ROOM_FULL, and admits again once someone left', async () => {
     const { url } = await start([['small', { capacity: 2 }]]);
     const [a, b, c] = [await client(url), await client(url), await client(url)];

@@ -43,6 +43,8 @@ export class RoomGate {
   readonly #deps: RoomGateDeps;
   // A second join of the same room by the same connection, while the first is on its way, waits for the first.
   readonly #joining = new Map<string, Promise<void>>();
+  // The last exclusive join of each connection still on its way: the next one waits for it.
+  readonly #moving = new Map<string, Promise<void>>();
 
   constructor(deps: RoomGateDeps) {
     this.#deps = deps;
@@ -67,9 +69,27 @@ export class RoomGate {
     const key = `${connection.id}\n${room}`;
     const running = this.#joining.get(key);
     if (running !== undefined) return running;
-    const joining = this.#join(host, connection, room, policy).finally(() => this.#joining.delete(key));
+    const joining = this.#queued(host, connection, room, policy).finally(() => this.#joining.delete(key));
     this.#joining.set(key, joining);
     return joining;
+  }
+
+  /**
+   * Joins of exclusive rooms by one connection run one after the other:
+   * two at once would each leave the other's room, and the connection would
+   * end up in neither. The last one asked wins, as it would one at a time.
+   */
+  #queued(host: RoomHost, connection: Connection, room: string, policy: ResolvedRoomPolicy): Promise<void> {
+    if (policy.group === undefined) return this.#join(host, connection, room, policy);
+    const previous = this.#moving.get(connection.id);
+    const run = (): Promise<void> => (connection.open ? this.#join(host, connection, room, policy) : Promise.resolve());
+    const next = previous === undefined ? run() : previous.then(run, run);
+    const tail = next.catch(noop);
+    this.#moving.set(connection.id, tail);
+    void tail.then(() => {
+      if (this.#moving.get(connection.id) === tail) this.#moving.delete(connection.id);
+    });
+    return next;
   }
 
   /** Tells the room's members and every node that a connection left a room (it has left already). */
@@ -131,6 +151,8 @@ export class RoomGate {
     this.#deps.send({ type: event.type, payload: change, audience: EVERY_NODE, control: ROOM_CONTROL });
   }
 }
+
+function noop(): void {}
 
 function memberOf(connectionId: string, userId: string | undefined): RoomMember {
   return userId === undefined ? { connectionId } : { connectionId, userId };
