@@ -1,10 +1,11 @@
 import { Switchyard, WriteBehind, type MiddlewareContext } from '../src/index.js';
-import { announceDepartures } from './announce-departures.js';
 import { CartUpdated, ChatMessage, RoomJoined, RoomLeft, RoomStats } from './contract.js';
 import { resolveDemoOptions, type DemoOptions } from './demo-options.js';
 import { DemoTokens } from './demo-tokens.js';
-import { RoomCapacity } from './room-capacity.js';
 import { RoomActivity } from './room-stats/room-activity.js';
+import { RecentMessages } from './room-memory/recent-messages.js';
+import { RoomCatchUp } from './room-memory/room-catch-up.js';
+import { countSpeakers, forgetLeavers, RoomSpeakers } from './room-memory/room-speakers.js';
 
 /**
  * The demo's composition root: every service is registered here, then every
@@ -16,7 +17,7 @@ import { RoomActivity } from './room-stats/room-activity.js';
  * await app.listen(new WebSocketTransport({ server, path: '/ws', authenticate }));
  */
 export async function createDemoApp(options: DemoOptions = {}): Promise<Switchyard> {
-  const { logger, roomCapacity, cartStore, backplane, presence, roomStatsStore, statsIntervalMs, telemetry, recovery } = resolveDemoOptions(options);
+  const { logger, roomCapacity, cartStore, backplane, presence, roomStatsStore, statsIntervalMs, telemetry, recovery, catchUpTimeoutMs } = resolveDemoOptions(options);
   const app = new Switchyard({
     telemetry,
     recovery,
@@ -25,7 +26,8 @@ export async function createDemoApp(options: DemoOptions = {}): Promise<Switchya
     ...(presence === undefined ? {} : { presence }),
   });
   app.container.registerInstance(DemoTokens.CartStore, cartStore);
-  app.container.registerInstance(RoomCapacity, new RoomCapacity(roomCapacity));
+  // Every room: at most roomCapacity sessions across the nodes, and its members hear of joins and departures.
+  app.room('*', { capacity: roomCapacity, announce: true });
 
   // Room statistics: counted from the events handlers publish, saved behind the commands that touch a room.
   const activity = new RoomActivity(roomStatsStore);
@@ -39,10 +41,17 @@ export async function createDemoApp(options: DemoOptions = {}): Promise<Switchya
   app.onShutdown(() => saves.close());
   app.use(saves.middleware({ keyOf: roomOf, except: [RoomStats] }));
 
+  // A joiner catches up from the room's most active member (asked with room.state), or from the server's buffer.
+  const speakers = new RoomSpeakers();
+  const recent = new RecentMessages();
+  recent.observe(app.publisher.events$);
+  app.roomChanges$.subscribe(forgetLeavers(speakers));
+  app.use(countSpeakers(speakers));
+  app.container.registerInstance(RoomCatchUp, new RoomCatchUp(speakers, recent, catchUpTimeoutMs));
+
   // Services first: a handler that takes one not registered yet is refused.
   await app.registerDirectory(new URL('./handlers/', import.meta.url));
   app.publishes(RoomJoined, RoomLeft, ChatMessage, CartUpdated);
-  app.onSessionClosed(announceDepartures(app.publisher));
   return app;
 }
 

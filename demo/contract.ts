@@ -10,22 +10,33 @@ import type { Cart } from './cart/cart.js';
 
 const roomName = z.string().trim().min(1).max(64);
 
-/** Codes the demo's handlers raise on purpose, besides the built-in ones. */
-export const DemoErrorCode = Object.freeze({
-  /** The room already holds `roomCapacity` sessions. */
-  ROOM_FULL: 'ROOM_FULL',
-} as const);
-
-/** When each of the demo's own codes is sent, for its published contract (`/asyncapi.json`). */
-export const demoErrorDescriptions: Readonly<Record<keyof typeof DemoErrorCode, string>> = Object.freeze({
-  ROOM_FULL: '`room.join` on a room that already holds `roomCapacity` sessions',
-});
-
 export const Echo = defineCommand('echo', { payload: typed<unknown>(), result: typed<unknown>() });
+
+/** A chat message as it is sent to a room, and as a member remembers it. */
+const chatMessage = z.object({ room: z.string(), from: z.string(), text: z.string(), at: z.number().int() });
+
+/** One message of a room, as events carry it and `room.state` answers it. */
+export type ChatMessagePayload = z.output<typeof chatMessage>;
+
+/**
+ * Where the `recent` messages of a `room.join` come from: the room's most
+ * active member (asked with `room.state`), or the server's own buffer when
+ * no member answered in time.
+ */
+export type RecentSource = 'member' | 'server';
 
 export const RoomJoin = defineCommand('room.join', {
   payload: z.object({ room: roomName }),
-  result: typed<{ room: string; members: PresenceEntry[] }>(),
+  result: typed<{ room: string; members: PresenceEntry[]; recent: ChatMessagePayload[]; recentSource: RecentSource }>(),
+});
+
+/**
+ * Asked of a client by the server (`ctx.ask`), never sent by one: the
+ * messages of a room it has seen lately. Its answer is held to the schema.
+ */
+export const RoomState = defineCommand('room.state', {
+  payload: typed<{ room: string }>(),
+  result: z.object({ messages: z.array(chatMessage).max(50) }),
 });
 
 export const RoomLeave = defineCommand('room.leave', {
@@ -56,7 +67,7 @@ export const CartGet = defineCommand('cart.get', {
   result: typed<Cart>(),
 });
 
-export const RoomJoined = defineEvent('room.joined', typed<{ room: string; member: PresenceEntry }>());
-export const RoomLeft = defineEvent('room.left', typed<{ room: string; member: PresenceEntry }>());
-export const ChatMessage = defineEvent('chat.message', z.object({ room: z.string(), from: z.string(), text: z.string(), at: z.number().int() }));
+// The library's own room announcements (the rooms' policy in app.ts announces), part of the demo's contract.
+export { RoomJoined, RoomLeft } from '../src/contract.js';
+export const ChatMessage = defineEvent('chat.message', chatMessage);
 export const CartUpdated = defineEvent('cart.updated', typed<Cart>());

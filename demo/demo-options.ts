@@ -2,7 +2,6 @@ import type { Logger } from 'pino';
 import type { Backplane, Presence, RecoveryOptions, Telemetry } from '../src/index.js';
 import type { CartStore } from './cart/cart-store.js';
 import { MemoryCartStore } from './cart/memory-cart-store.js';
-import { DEFAULT_ROOM_CAPACITY } from './room-capacity.js';
 import { MemoryRoomStatsStore } from './room-stats/memory-room-stats-store.js';
 import type { RoomStatsStore } from './room-stats/room-stats-store.js';
 
@@ -26,6 +25,8 @@ export interface DemoOptions {
   telemetry?: readonly Telemetry[];
   /** Sessions that survive a reconnect (`false` turns it off). @default on, in memory */
   recovery?: RecoveryOptions | boolean;
+  /** How long a joiner waits for the most active member's `room.state` before the server's buffer is used, in ms. @default 1000 */
+  catchUpTimeoutMs?: number;
 }
 
 /** The options once defaults are applied and checked. */
@@ -39,9 +40,13 @@ export interface ResolvedDemoOptions {
   readonly statsIntervalMs: number;
   readonly telemetry: readonly Telemetry[];
   readonly recovery: RecoveryOptions | boolean;
+  readonly catchUpTimeoutMs: number;
 }
 
-const defaults = Object.freeze({ roomCapacity: DEFAULT_ROOM_CAPACITY, statsIntervalMs: 5000 });
+/** How many sessions a room holds, when nothing says otherwise. */
+export const DEFAULT_ROOM_CAPACITY = 100;
+
+const defaults = Object.freeze({ roomCapacity: DEFAULT_ROOM_CAPACITY, statsIntervalMs: 5000, catchUpTimeoutMs: 1000 });
 
 /**
  * Applies the defaults, checks the limits, and freezes the result.
@@ -54,7 +59,10 @@ export function resolveDemoOptions(options: DemoOptions = {}): ResolvedDemoOptio
   if (!Number.isInteger(roomCapacity) || roomCapacity < 1) throw new RangeError('"roomCapacity" must be a positive integer');
   const statsIntervalMs = options.statsIntervalMs ?? defaults.statsIntervalMs;
   if (!Number.isInteger(statsIntervalMs) || statsIntervalMs < 1) throw new RangeError('"statsIntervalMs" must be a positive integer');
+  const catchUpTimeoutMs = options.catchUpTimeoutMs ?? defaults.catchUpTimeoutMs;
+  if (!Number.isInteger(catchUpTimeoutMs) || catchUpTimeoutMs < 1) throw new RangeError('"catchUpTimeoutMs" must be a positive integer');
   return Object.freeze({
+    catchUpTimeoutMs,
     logger: options.logger,
     roomCapacity,
     cartStore: options.cartStore ?? new MemoryCartStore(),

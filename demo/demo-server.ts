@@ -32,6 +32,8 @@ export interface DemoServerOptions {
   roomCapacity?: number;
   /** How often changed room statistics are saved, in ms. @default 5000 */
   statsIntervalMs?: number;
+  /** How long a joiner waits for the most active member's `room.state`, in ms. @default 1000 */
+  catchUpTimeoutMs?: number;
   /** The pino logger. @default pino at `LOG_LEVEL` or 'info' */
   logger?: Logger;
   /** Export traces over OTLP/HTTP to this collector (`http://127.0.0.1:4318`). @default undefined (no tracing) */
@@ -91,6 +93,7 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     presence: scaleOut.presence,
     recovery: recoveryStore === undefined ? true : { store: recoveryStore },
     ...(options.roomCapacity === undefined ? {} : { roomCapacity: options.roomCapacity }),
+    ...(options.catchUpTimeoutMs === undefined ? {} : { catchUpTimeoutMs: options.catchUpTimeoutMs }),
     ...(options.logger ? { logger: options.logger } : {}),
   }).catch(async (error: unknown) => {
     await closeStores();

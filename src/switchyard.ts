@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { pino, type Logger } from 'pino';
-import { Subject, type Observable, type Subscription } from 'rxjs';
+import { Subject, filter, map, type Observable, type Subscription } from 'rxjs';
 import { container as rootContainer, type DependencyContainer, type InjectionToken } from 'tsyringe';
 import { CommandBus } from './commands/command-bus.js';
 import type { Handler } from './commands/command-handler.js';
@@ -31,6 +31,12 @@ import type { HandlerDirectoryOptions } from './commands/handler-files.js';
 import { combineTelemetry } from './observability/combine-telemetry.js';
 import type { Telemetry } from './observability/telemetry.js';
 import { setUpRecovery, type ApplicationRecovery } from './session/recovery/application-recovery.js';
+import type { EventEnvelope } from './events/event-envelope.js';
+import { RoomGate } from './session/rooms/room-gate.js';
+import type { RoomPattern, RoomPolicy } from './session/rooms/room-policy.js';
+import { readRoomChange, type RoomChange } from './session/rooms/room-change.js';
+import { RoomJoined, RoomLeft } from './protocol/room-events.js';
+import { ServerRequests } from './session/requests/server-requests.js';
 
 /**
  * The composition root of a Switchyard application: one command bus, one
@@ -67,6 +73,8 @@ export class Switchyard {
   readonly #telemetry: Telemetry;
   readonly #detachTelemetry: (() => void) | undefined;
   readonly #recovery: ApplicationRecovery | undefined;
+  readonly #rooms: RoomGate;
+  readonly #requests: ServerRequests;
   #closing: Promise<boolean> | undefined;
 
   constructor(options: SwitchyardOptions = {}) {
@@ -94,6 +102,9 @@ export class Switchyard {
     this.#recovery = options.recovery === undefined || options.recovery === false ? undefined : setUpRecovery(options.recovery, { bus: this.bus, backplane: this.#backplane, presence: this.presence, reportError: this.#reportError, resumed: (recovered, replayed) => telemetry.sessionResumed?.(recovered, replayed) });
     // With recovery, events go through the backplane that records them.
     const backplane = this.#recovery?.backplane ?? this.#backplane;
+    this.#rooms = new RoomGate({ presence: this.presence, publisher: this.publisher, send: this.#sendControl });
+    // Answers to this node's requests come back as control envelopes, wherever the asked client was; they are never recorded.
+    this.#requests = new ServerRequests(this.#sendControl, this.#backplane.deliveries);
     // A throw inside an RxJS subscriber is rethrown asynchronously and would crash the process.
     this.#bridge = this.publisher.events$.subscribe({
       next: (envelope) => {
@@ -141,6 +152,45 @@ export class Switchyard {
    */
   async registerDirectory(directory: URL | string, options: HandlerDirectoryOptions = {}): Promise<readonly LoadedHandler[]> {
     return registerHandlerDirectory(this.bus, this.logger, directory, options);
+  }
+
+  /**
+   * Gives the rooms whose name matches `pattern` a policy: who may join
+   * (`authorize`, else `FORBIDDEN`), how many they hold across every node
+   * (`capacity`, else `ROOM_FULL`, checked atomically by the presence),
+   * whether members hear `room.joined`/`room.left` (`announce`, departures
+   * on disconnect included), and whether a member is in one room of a group
+   * at a time (`exclusive`: joining moves it). A room follows the first
+   * policy whose pattern matches; rooms without one are plain sets of
+   * connections. Joins and leaves of governed rooms appear on
+   * {@link roomChanges$} on every node. See docs/rooms.md.
+   *
+   * @example
+   * app.room('lobby', { capacity: 100, announce: true });
+   * app.room('table:*', { capacity: 4, exclusive: true, authorize: ({ user }) => user !== undefined });
+   */
+  room(pattern: RoomPattern, policy: RoomPolicy): this {
+    const resolved = this.#rooms.add(pattern, policy);
+    if (resolved.announce === true) this.publishes(RoomJoined, RoomLeft);
+    return this;
+  }
+
+  /**
+   * Every join and leave of a room that has a policy, on whichever node it
+   * happened (through the backplane): `kind`, `room`, `member`, and the
+   * `reason` (`join`, `leave`, `moved`, `disconnect`). Like every event
+   * crossing nodes, a change may be lost while the backplane is down.
+   * Completes when the backplane closes.
+   *
+   * @example
+   * app.roomChanges$.pipe(filter((change) => change.room.startsWith('table:'))).subscribe(updateLobbyBoard);
+   */
+  get roomChanges$(): Observable<RoomChange> {
+    return this.#backplane.deliveries.pipe(
+      filter((envelope) => envelope.control?.kind === 'room'),
+      map((envelope) => readRoomChange(envelope.payload)),
+      filter((change): change is RoomChange => change !== undefined),
+    );
   }
 
   /**
@@ -209,6 +259,8 @@ export class Switchyard {
         logger: this.logger,
         reportError: this.#reportError,
         sessionClosed: this.#sessionClosed,
+        rooms: this.#rooms,
+        requests: this.#requests,
         limits: this.#limits,
         maxSessionLifetimeMs: this.#options.maxSessionLifetimeMs,
         recovery: this.#recovery?.sessions,
@@ -257,6 +309,7 @@ export class Switchyard {
   async #close(options: DrainOptions): Promise<boolean> {
     const finished = await Promise.all(this.#transports.map((transport) => (transport.drain === undefined ? transport.close().then(() => true) : transport.drain(options))));
     await this.#runShutdownTasks();
+    this.#requests.close();
     this.#bridge.unsubscribe();
     this.publisher.close();
     await this.#recovery?.close();
@@ -334,6 +387,7 @@ export class Switchyard {
   }
 
   readonly #sessionClosed = (session: ClosedSession): void => {
+    this.#rooms.closed(session);
     for (const listener of this.#closedListeners) {
       try {
         const outcome = listener(session);
@@ -341,6 +395,15 @@ export class Switchyard {
       } catch (error) {
         this.#reportError(error);
       }
+    }
+  };
+
+  /** Hands a control envelope (a room change, a request, an answer) to the backplane, past the domain event stream. */
+  readonly #sendControl = (envelope: EventEnvelope): void => {
+    try {
+      this.#backplane.publish(envelope);
+    } catch (error) {
+      this.#reportError(error);
     }
   };
 

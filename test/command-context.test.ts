@@ -13,7 +13,7 @@ import { testLogger } from './support/harness.js';
 const Tamper = defineCommand('test.tamper', { payload: typed<unknown>() });
 
 /** The members a handler or a middleware may rely on (CommandContext, plus MiddlewareContext's command and payload). */
-const PUBLIC_SURFACE = ['type', 'commandId', 'connectionId', 'user', 'log', 'signal', 'rooms', 'publish', 'join', 'leave', 'identify', 'command', 'payload'];
+const PUBLIC_SURFACE = ['type', 'commandId', 'connectionId', 'user', 'log', 'signal', 'rooms', 'publish', 'join', 'leave', 'identify', 'ask', 'command', 'payload'];
 
 function membersOf(value: object): string[] {
   const names = new Set<string>(Object.keys(value));

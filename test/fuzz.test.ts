@@ -45,6 +45,8 @@ function expectedRpcDecode(data: string | Uint8Array, isBinary: boolean): Decode
   }
   if (typeof frame !== 'object' || frame === null || Array.isArray(frame)) return { ok: false, id: undefined };
   const { jsonrpc, method, params, id } = frame as Record<string, unknown>;
+  // A response from the client, to a server request: an answer, whatever its id.
+  if (method === undefined && jsonrpc === '2.0' && ('result' in (frame as object) || 'error' in (frame as object))) return { ok: true, answer: true, id: undefined, payload: undefined };
   const idOk = id === undefined || (typeof id === 'string' && id.length <= MAX_ID_LENGTH) || (typeof id === 'number' && Number.isFinite(id));
   if (!idOk) return { ok: false, id: undefined };
   const tag = id === undefined ? undefined : 'readable';
@@ -57,7 +59,9 @@ function checkDecode(codec: Codec, data: string | Uint8Array, isBinary: boolean)
   const decoded = codec.decode(typeof data === 'string' ? data : Buffer.from(data), isBinary);
   const expected = codec === jsonCodec ? expectedDecode(data, isBinary) : expectedRpcDecode(data, isBinary);
   assert.equal(decoded.ok, expected.ok, 'accepted exactly when the protocol accepts');
-  if (decoded.ok && expected.ok) {
+  assert.equal(decoded.ok && decoded.kind === 'answer', expected.ok && expected.answer === true, 'an answer exactly when the frame is one');
+  if (decoded.ok && decoded.kind === 'answer') return;
+  if (decoded.ok && expected.ok && expected.answer !== true) {
     assert.equal(decoded.type, expected.type);
     assert.equal(wire(decoded.payload), wire(expected.payload));
   }
@@ -118,7 +122,7 @@ test('round trip: a command encodes to a frame that decodes back to it, and its 
       cases++;
       const text = JSON.stringify({ type, id, payload });
       const decoded = jsonCodec.decode(asBuffer ? Buffer.from(text) : text, false);
-      assert.ok(decoded.ok, `decoded ${text}`);
+      assert.ok(decoded.ok && decoded.kind === undefined, `decoded ${text}`);
       assert.deepEqual([decoded.type, decoded.id, wire(decoded.payload)], [type, id, wire(payload)]);
       const reply = makeReply(decoded.id);
       const encoded = jsonCodec.encodeReply(reply);
@@ -135,7 +139,7 @@ test('round trip: a command encodes to a frame that decodes back to it, and its 
       cases++;
       const text = JSON.stringify({ jsonrpc: '2.0', method: type, params: payload, id: rpcId });
       const decoded = jsonRpcCodec.decode(text, false);
-      assert.ok(decoded.ok, `decoded ${text}`);
+      assert.ok(decoded.ok && decoded.kind === undefined, `decoded ${text}`);
       assert.deepEqual([decoded.type, wire(decoded.payload)], [type, wire(payload)]);
       assert.equal(decoded.id === undefined, rpcId === undefined, 'a request without an id is a notification');
       const reply = makeReply(decoded.id);

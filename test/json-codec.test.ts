@@ -39,4 +39,19 @@ describe('JSON codec (protocol v1)', () => {
     assert.equal(({} as Record<string, unknown>)['polluted'], undefined);
     assert.equal(Object.getPrototypeOf(decoded.payload), Object.prototype);
   });
+
+  it('encodes a server request and decodes the client\'s result and error frames as answers', () => {
+    assert.equal(jsonCodec.encodeRequest?.('ab12-1', 'room.state', { room: 'r' }), '{"kind":"request","id":"ab12-1","type":"room.state","payload":{"room":"r"}}');
+    assert.deepEqual(jsonCodec.decode('{"kind":"result","id":"ab12-1","payload":{"n":1}}', false), { ok: true, kind: 'answer', id: 'ab12-1', payload: { n: 1 } });
+    assert.deepEqual(jsonCodec.decode('{"kind":"error","id":"ab12-2","error":{"code":"NOPE","message":"no","details":[1]}}', false), {
+      ok: true,
+      kind: 'answer',
+      id: 'ab12-2',
+      payload: undefined,
+      error: { code: 'NOPE', message: 'no', details: [1] },
+    });
+    const unreadable = jsonCodec.decode('{"kind":"error","id":7,"error":"x"}', false);
+    assert.ok(unreadable.ok && unreadable.kind === 'answer');
+    assert.deepEqual([unreadable.id, unreadable.error?.code], [undefined, 'BAD_FRAME'], 'an unreadable id is left to be ignored; an unreadable error is still a refusal');
+  });
 });

@@ -12,7 +12,7 @@ import { scaleOutFromEnv } from '../src/redis.js';
 import { ChatSay, RoomJoin } from '../demo/contract.js';
 import { chatSay } from '../demo/handlers/chat-say.js';
 import { RoomJoinHandler } from '../demo/handlers/room-join.js';
-import { RoomCapacity } from '../demo/room-capacity.js';
+import { RoomCatchUp } from '../demo/room-memory/room-catch-up.js';
 import { WsTestClient } from './support/ws-test-client.js';
 
 const RoomClose = defineCommand('room.close', { payload: z.object({ room: z.string() }), result: typed<{ closed: boolean }>() });
@@ -26,7 +26,8 @@ test('the README service: JWT on connect, scale-out from the environment, requir
   const logger = pino({ level: 'silent' });
   const scaleOut = scaleOutFromEnv({});
   const app = new Switchyard({ logger, backplane: scaleOut.backplane, presence: scaleOut.presence });
-  app.container.registerSingleton(RoomCapacity);     // the demo's RoomJoinHandler takes it: services before the handlers
+  app.room('*', { capacity: 100, announce: true });  // every room: at most 100 members, joins and departures announced
+  app.container.registerSingleton(RoomCatchUp);      // the demo's RoomJoinHandler takes it: services before the handlers
   app.register(RoomJoin, RoomJoinHandler);
   app.register(ChatSay, chatSay);
   app.register(RoomClose, () => ({ closed: true }));

@@ -8,12 +8,13 @@ import { MemoryTransport } from '../src/testing.js';
 import { ChatMessage, ChatSay, RoomJoin } from '../demo/contract.js';
 import { chatSay } from '../demo/handlers/chat-say.js';
 import { RoomJoinHandler } from '../demo/handlers/room-join.js';
-import { RoomCapacity } from '../demo/room-capacity.js';
+import { RoomCatchUp } from '../demo/room-memory/room-catch-up.js';
 
 test('chat.say reaches the room, except the sender', async () => {
   const app = new Switchyard({ logger: pino({ level: 'silent' }) });
-  // The demo's RoomJoinHandler also takes the room capacity, a service like any other: registered before the handler.
-  app.container.registerSingleton(RoomCapacity);
+  app.room('*', { capacity: 100, announce: true });
+  // The demo's RoomJoinHandler also takes the room's catch-up, a service like any other: registered before the handler.
+  app.container.registerSingleton(RoomCatchUp);
   app.register(RoomJoin, RoomJoinHandler).register(ChatSay, chatSay);
   const memory = await app.listen(new MemoryTransport());
   const ada = memory.connect({ user: { id: 'ada' } });

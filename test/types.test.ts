@@ -7,6 +7,7 @@ import { it } from 'node:test';
 import { z } from 'zod';
 import { Switchyard, defineCommand, defineEvent, to, typed, type EventPayloadOf, type InputOf, type PayloadOf, type ResultOf } from '../src/index.js';
 import { testLogger } from './support/harness.js';
+import { SwitchyardClient } from '../src/client/index.js';
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 function expectType<T extends true>(): T | undefined {
@@ -71,4 +72,32 @@ it('checks handlers and publishers against result and event schemas, and declare
   assert.throws(() => app.publishes('room.closed'), TypeError);
   const operations = Object.values(app.asyncapi({ title: 'types', version: '1' }).operations);
   assert.deepEqual(operations.map(({ action, title }) => `${action} ${title}`), ['send room.join', 'send parsed', 'send session.reauth', 'receive session.connected', 'receive session.draining', 'receive room.closed', 'receive user.renamed']);
+});
+
+it('types a client answerer from the request definition, and ctx.ask from it too', () => {
+  const Confirm = defineCommand('ui.confirm', { payload: typed<{ text: string }>(), result: typed<{ ok: boolean }>() });
+  const client = new SwitchyardClient<{ Confirm: typeof Confirm }>({ url: 'ws://127.0.0.1:1/ws', WebSocket: class {} as never, reconnect: false });
+  const off = client.handle(Confirm, (payload) => {
+    expectType<Equal<typeof payload, { text: string }>>();
+    return { ok: payload.text.length > 0 };
+  });
+  off();
+  client.handle('ui.confirm', async ({ text }) => ({ ok: text === 'yes' }));
+  // Never called: these only have to fail to compile.
+  const wrong = (): void => {
+    // @ts-expect-error: the answer must be the request's result type
+    client.handle(Confirm, () => ({ ok: 'yes' }));
+    // @ts-expect-error: a wire type the contract does not define
+    client.handle('ui.other', () => ({}));
+  };
+  assert.equal(typeof wrong, 'function');
+  const app = new Switchyard({ logger: testLogger() });
+  app.register(Rename, async (_payload, ctx) => {
+    const answer = await ctx.ask('a-connection', Confirm, { text: 'rename?' });
+    expectType<Equal<typeof answer, { ok: boolean }>>();
+    // @ts-expect-error: the request's payload is { text: string }
+    await ctx.ask('a-connection', Confirm, { txt: 'rename?' });
+    return { renamed: answer.ok };
+  });
+  void client.close();
 });

@@ -1,27 +1,25 @@
 import { injectable } from 'tsyringe';
-import { CommandError, EventPublisher, handles, Presence, to, type CommandContext, type CommandHandler, type PayloadOf, type ResultOf } from '../../src/index.js';
-import { DemoErrorCode, RoomJoin, RoomJoined } from '../contract.js';
-import { RoomCapacity } from '../room-capacity.js';
+import { handles, Presence, type CommandContext, type CommandHandler, type PayloadOf, type ResultOf } from '../../src/index.js';
+import { RoomJoin } from '../contract.js';
+import { RoomCatchUp } from '../room-memory/room-catch-up.js';
 
-/** Puts the sender in a room, unless it is full, and tells the others there. */
+/**
+ * Puts the sender in a room and answers with who is there and what was
+ * said lately (`recent`: the most active member's view, asked with
+ * `room.state`, or the server's buffer). The rooms' policy (`app.room` in
+ * app.ts) refuses a full room with `ROOM_FULL` and tells the others `room.joined`.
+ */
 @injectable()
 export class RoomJoinHandler implements CommandHandler<typeof RoomJoin> {
   constructor(
-    private readonly events: EventPublisher,
     private readonly presence: Presence,
-    private readonly capacity: RoomCapacity,
+    private readonly catchUp: RoomCatchUp,
   ) {}
 
   async execute({ room }: PayloadOf<typeof RoomJoin>, ctx: CommandContext): Promise<ResultOf<typeof RoomJoin>> {
-    const alreadyIn = ctx.rooms.has(room);
-    if (!alreadyIn) {
-      const members = await this.presence.members(room);
-      if (members.length >= this.capacity.value) throw new CommandError(DemoErrorCode.ROOM_FULL, `room "${room}" is full (${this.capacity.value} sessions)`);
-      await ctx.join(room);
-      const member = { connectionId: ctx.connectionId, userId: ctx.user?.id };
-      this.events.publish(RoomJoined, { room, member }, to.room(room).except(ctx.connectionId));
-    }
-    return { room, members: await this.presence.members(room) };
+    await ctx.join(room);
+    const [members, recent] = await Promise.all([this.presence.members(room), this.catchUp.recentFor(room, ctx)]);
+    return { room, members, ...recent };
   }
 }
 

@@ -1,6 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Switchyard } from '../../src/index.js';
-import { demoErrorDescriptions } from '../contract.js';
 
 // A Host header is reflected into the document only if it is a plain host[:port].
 const plainHost = /^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
@@ -28,7 +27,6 @@ export function asyncApiRoute(app: Switchyard, fallbackHost: () => string): (req
         version: '1.0.0',
         description: 'Rooms, chat and a cart, served by the Switchyard demo. Connect with `?user=<name>` to have a cart.',
         servers: { demo: { host, protocol: 'ws', pathname: '/ws', description: 'This demo server.' } },
-        errors: demoErrorDescriptions,
       }),
     );
     response.writeHead(200, {

@@ -54,6 +54,8 @@ function connect(name) {
     if (room === state.active) renderMembers();
   });
   client.on('cart.updated', renderCart);
+  // The server asks the room's most active member for what it saw lately, to catch a newcomer up.
+  client.handle('room.state', ({ room }) => ({ messages: recentOf(room) }));
 
   $('welcome').hidden = true;
   $('workspace').hidden = false;
@@ -76,8 +78,15 @@ async function join(room) {
 }
 
 async function joined(room, reply) {
-  const { members } = await reply;
-  const entry = state.rooms.get(room) ?? { members: new Map(), messages: [] };
+  const { members, recent, recentSource } = await reply;
+  const known = state.rooms.get(room);
+  const entry = known ?? { members: new Map(), messages: [] };
+  // A newcomer sees what was said lately; after a reconnect the tab has its own messages already.
+  if (!known && recent.length > 0) {
+    const source = recentSource === 'member' ? "from a member's view of the room" : "from the server's memory";
+    entry.messages.push({ room, text: `earlier messages, ${source}`, system: true, at: Date.now() });
+    for (const message of recent) entry.messages.push({ ...message, recent: true });
+  }
   entry.members = new Map(members.map((member) => [member.connectionId, member]));
   state.rooms.set(room, entry);
   renderRooms();
@@ -156,6 +165,15 @@ function addMessage(room, message) {
   if (room === state.active) renderMessages();
 }
 
+// What this tab saw of a room lately, as the server's room.state asks it: messages only, the last 20.
+function recentOf(room) {
+  const messages = state.rooms.get(room)?.messages ?? [];
+  return messages
+    .filter((message) => !message.system && !message.failed)
+    .slice(-20)
+    .map((message) => ({ room, from: message.from, text: message.text, at: message.at }));
+}
+
 function addSystem(room, text) {
   addMessage(room, { room, text, system: true, at: Date.now() });
 }
@@ -211,7 +229,7 @@ function renderMessages() {
   list.replaceChildren(
     ...messages.map((message) => {
       if (message.system) return element('li', { className: 'system' }, message.text);
-      const item = element('li', { className: message.mine ? 'mine' : '' });
+      const item = element('li', { className: [message.mine ? 'mine' : '', message.recent ? 'recent' : ''].join(' ').trim() });
       item.append(element('span', { className: 'from' }, `${message.from} · ${new Date(message.at).toLocaleTimeString()}${message.failed ? ' · not sent' : ''}`));
       item.append(document.createTextNode(message.text));
       return item;

@@ -87,3 +87,12 @@ export interface ListenerOptions {
   /** Removes the listener when aborted. */
   readonly signal?: AbortSignal;
 }
+
+/**
+ * What answers one type of request from the server (`client.handle`): the
+ * request's payload in, its result out, at once or as a promise.
+ *
+ * @example
+ * const answer: Answerer<{ room: string }, { messages: string[] }> = ({ room }) => ({ messages: recent(room) });
+ */
+export type Answerer<I, R> = (payload: I) => R | Promise<R>;

@@ -3,7 +3,7 @@
  * `observeEvent` (which needs RxJS) runs in browsers without a bundler.
  */
 export { SwitchyardClient } from './switchyard-client.js';
-export type { ClientSession, ClientState, ListenerOptions, RequestArgs, RequestOptions, SendArgs, StateChange } from './client-types.js';
+export type { Answerer, ClientSession, ClientState, ListenerOptions, RequestArgs, RequestOptions, SendArgs, StateChange } from './client-types.js';
 export { resolveClientOptions } from './client-options.js';
 export type { ClientOptions, ResolvedClientOptions } from './client-options.js';
 export { ClientError, ClientErrorCode, ServerError } from './client-errors.js';

@@ -1,7 +1,7 @@
-import type { ServerFrame } from '../protocol/frames.js';
+import type { RequestFrame, ServerFrame } from '../protocol/frames.js';
 import { ClientError, ClientErrorCode, ServerError } from './client-errors.js';
 import { resolveClientOptions, type ClientOptions, type ResolvedClientOptions } from './client-options.js';
-import type { ClientSession, ClientState, ListenerOptions, RequestArgs, RequestOptions, SendArgs, StateChange } from './client-types.js';
+import type { Answerer, ClientSession, ClientState, ListenerOptions, RequestArgs, RequestOptions, SendArgs, StateChange } from './client-types.js';
 import { ConnectAttempts, type ConnectAttempt } from './connect-attempts.js';
 import { connectionFailure, handshakeStatus } from './connection-failure.js';
 import { Outbox } from './outbox.js';
@@ -42,6 +42,7 @@ export class SwitchyardClient<M = {}> {
   readonly #options: ResolvedClientOptions<SwitchyardClient<M>>;
   readonly #outbox: Outbox;
   readonly #listeners = new Map<string, Set<(payload: unknown) => void>>();
+  readonly #answerers = new Map<string, (payload: unknown) => unknown>();
   readonly #stateListeners = new Set<(state: ClientState, change: StateChange) => void>();
   readonly #attempts: ConnectAttempts;
   #state: ClientState = 'connecting';
@@ -195,6 +196,35 @@ export class SwitchyardClient<M = {}> {
   }
 
   /**
+   * Answers the server's requests of this type (`ctx.ask` on the server):
+   * `answerer` gets the request's payload and returns (or resolves with) the
+   * result, typed from the definition; what it throws or rejects with is
+   * sent as a refusal, with the error's `code` when it has a string one
+   * (`INTERNAL` otherwise), its message and `details`. A request of a type
+   * nobody answers is refused `UNKNOWN_COMMAND`. One answerer per type: a
+   * second is a `TypeError`. Returns the function that removes it; an
+   * aborted `signal` removes it too.
+   *
+   * @example
+   * client.handle(RoomState, ({ room }) => ({ messages: recent.get(room) ?? [] }));
+   * client.handle('confirm', async ({ text }) => ({ ok: await dialog.confirm(text) }), { signal });
+   */
+  handle<R extends CommandRef<M>>(request: R, answerer: Answerer<InputFor<M, R>, ResultFor<M, R>>, options: ListenerOptions = {}): () => void {
+    const type = typeOf(request);
+    if (typeof answerer !== 'function') throw new TypeError('handle() takes a function that answers');
+    if (this.#answerers.has(type)) throw new TypeError(`requests "${type}" already have an answerer`);
+    if (options.signal?.aborted) return noop;
+    const entry = answerer as (payload: unknown) => unknown;
+    this.#answerers.set(type, entry);
+    const off = (): void => {
+      if (this.#answerers.get(type) === entry) this.#answerers.delete(type);
+      options.signal?.removeEventListener('abort', off);
+    };
+    options.signal?.addEventListener('abort', off, { once: true });
+    return off;
+  }
+
+  /**
    * Calls `listener` on every change of {@link state}, with the state before
    * it and, when something went wrong, the coded error that caused it.
    * Returns the function that removes the listener. The current state is
@@ -281,6 +311,7 @@ export class SwitchyardClient<M = {}> {
     } catch (error) {
       return this.#report(new ClientError('BAD_FRAME', 'the server sent a frame that is not a JSON object in a text frame, or an error frame without its error', [], { cause: error }));
     }
+    if (frame.kind === 'request') return this.#answer(frame);
     if (frame.kind === 'event') {
       if (typeof frame.stream === 'string' && typeof frame.pos === 'string') this.#positions[frame.stream] = frame.pos;
       if (frame.type === SESSION_CONNECTED) this.#opened(frame.payload as ClientSession);
@@ -290,6 +321,25 @@ export class SwitchyardClient<M = {}> {
     const error = frame.kind === 'error' ? new ServerError(frame.error.code, frame.error.message, frame.error.details ?? []) : undefined;
     const payload = frame.kind === 'result' ? frame.payload : undefined;
     if (!this.#outbox.settle(frame.id, error, payload) && error !== undefined) this.#report(error);
+  }
+
+  /** Runs the answerer of a server request and sends its result or refusal back on the socket the request came on. */
+  #answer(frame: RequestFrame): void {
+    const socket = this.#socket;
+    const { id, type } = frame;
+    if (typeof id !== 'string' || typeof type !== 'string') return this.#report(new ClientError('BAD_FRAME', 'the server sent a request without a string id and type'));
+    const reply = (answer: object): void => {
+      // An answer for a connection that has since dropped would reach nobody who asked.
+      if (socket !== undefined && socket === this.#socket && socket.readyState === OPEN) socket.send(JSON.stringify(answer));
+    };
+    const answerer = this.#answerers.get(type);
+    if (answerer === undefined) {
+      return reply({ kind: 'error', id, error: { code: 'UNKNOWN_COMMAND', message: `no answerer for requests "${type}"`, details: [] } });
+    }
+    new Promise((resolve) => resolve(answerer(frame.payload))).then(
+      (payload) => reply({ kind: 'result', id, payload: payload ?? null }),
+      (error: unknown) => reply({ kind: 'error', id, error: refusalOf(error) }),
+    );
   }
 
   #opened(session: ClientSession): void {
@@ -468,6 +518,16 @@ function noop(): void {}
 function resumeTokenOf(session: ClientSession): string | undefined {
   const token = (session as { resume?: { token?: unknown } } | undefined)?.resume?.token;
   return typeof token === 'string' && token.length > 0 ? token : undefined;
+}
+
+/** What an answerer threw, as the error of a refusal: its string `code` (else `INTERNAL`), message and details. */
+function refusalOf(error: unknown): { code: string; message: string; details: readonly unknown[] } {
+  const { code, message, details } = (typeof error === 'object' && error !== null ? error : {}) as { code?: unknown; message?: unknown; details?: unknown };
+  return {
+    code: typeof code === 'string' && code.length > 0 ? code : 'INTERNAL',
+    message: typeof message === 'string' ? message : String(error),
+    details: Array.isArray(details) ? details : [],
+  };
 }
 
 /**

@@ -3,7 +3,10 @@ import type { Audience } from '../events/audience.js';
 import type { EventDefinition, EventPayloadOf } from '../protocol/define-event.js';
 import type { EventPublisher } from '../events/event-publisher.js';
 import type { PublishOptions } from '../events/publish-options.js';
-import type { AnyCommand } from '../protocol/define-command.js';
+import type { AnyCommand, InputOf, ResultOf } from '../protocol/define-command.js';
+import { CommandError, ErrorCode } from '../protocol/errors.js';
+import type { AskOptions } from './command-context.js';
+import { validatePayload } from './validate-payload.js';
 import type { Identity } from '../protocol/identity.js';
 import type { MiddlewareContext } from './middleware.js';
 import type { InboundCommand } from './inbound-command.js';
@@ -115,5 +118,13 @@ export class Invocation implements MiddlewareContext {
 
   identify(user: Identity): Promise<void> {
     return this.#inbound.session.identify(user);
+  }
+
+  async ask<C extends AnyCommand>(connectionId: string, request: C, payload: InputOf<C>, options?: AskOptions): Promise<ResultOf<C>> {
+    const session = this.#inbound.session;
+    if (session.ask === undefined) throw new CommandError(ErrorCode.UNAVAILABLE, 'this transport sends no requests to clients');
+    const answer = await session.ask(connectionId, request.type, payload, { timeoutMs: options?.timeoutMs, signal: options?.signal ?? this.signal });
+    // The answer is a client's word: held to the result schema when the request has one.
+    return (request.resultSchema === undefined ? answer : await validatePayload(request.resultSchema, answer)) as ResultOf<C>;
   }
 }

@@ -32,6 +32,12 @@ export interface Session {
   /** Replaces the session's identity (a refreshed token, an in-band sign-in); resolves once presence records it. */
   identify(user: Identity): Promise<void>;
   /**
+   * Sends request `type` to connection `to` (on any node) and resolves with
+   * its answer; the answer comes back through this session's node. Optional:
+   * `ctx.ask` on a session without it is refused with `UNAVAILABLE`.
+   */
+  ask?(to: string, type: string, payload: unknown, options?: { readonly timeoutMs?: number; readonly signal?: AbortSignal }): Promise<unknown>;
+  /**
    * Counts one event a command of this session publishes with `ctx.publish`;
    * throws (a `RATE_LIMITED` `CommandError`) when the session has published
    * more than its budget allows. Optional: a session without it is not limited.

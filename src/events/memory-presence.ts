@@ -42,6 +42,14 @@ export class MemoryPresence extends Presence {
     rooms.add(room);
   }
 
+  /** Checks and records in one step: nothing runs in between in one process. */
+  override async joinedWithin(room: string, entry: PresenceEntry, capacity: number): Promise<boolean> {
+    const members = this.#rooms.get(room);
+    if (members !== undefined && !members.has(entry.connectionId) && members.size >= capacity) return false;
+    await this.joined(room, entry);
+    return true;
+  }
+
   async left(room: string, connectionId: string): Promise<void> {
     this.#removeFromRoom(room, connectionId);
     this.#roomsOf.get(connectionId)?.delete(room);

@@ -25,6 +25,25 @@ export abstract class Presence {
   abstract disconnected(connectionId: string): Promise<void>;
   /** Records that a session joined a room. */
   abstract joined(room: string, entry: PresenceEntry): Promise<void>;
+  /**
+   * Records that a session joined a room if the room then holds at most
+   * `capacity` sessions; resolves whether it did. A presence that spans
+   * nodes decides in one atomic step of its store, so concurrent joins on
+   * several nodes never pass the capacity. This default reads, then writes:
+   * atomic only where nothing else writes in between. Room policies call it
+   * for a room with a `capacity`.
+   *
+   * @example
+   * if (!(await presence.joinedWithin('table-7', entry, 4))) throw new CommandError(ErrorCode.ROOM_FULL, 'the table is full');
+   */
+  async joinedWithin(room: string, entry: PresenceEntry, capacity: number): Promise<boolean> {
+    const members = await this.members(room);
+    if (members.some((member) => member.connectionId === entry.connectionId)) return true;
+    if (members.length >= capacity) return false;
+    await this.joined(room, entry);
+    return true;
+  }
+
   /** Records that a session left a room. */
   abstract left(room: string, connectionId: string): Promise<void>;
   /** The sessions in a room, on every node the presence covers. */

@@ -29,6 +29,8 @@ export const ErrorCode = Object.freeze({
   INTERNAL: 'INTERNAL',
   /** The connection is in as many rooms as it may be; leave one first. */
   TOO_MANY_ROOMS: 'TOO_MANY_ROOMS',
+  /** The room holds as many members as its policy's `capacity` allows. */
+  ROOM_FULL: 'ROOM_FULL',
   /** The node is draining for shutdown (send the command again on a new connection), or something it needs, such as Redis presence, is unreachable (try again later). */
   UNAVAILABLE: 'UNAVAILABLE',
 } as const);

@@ -39,10 +39,23 @@ export interface EventFrame {
 }
 
 /**
- * A frame as a client receives it, parsed: the one reply to a command, or an event.
+ * A request from the server (`ctx.ask`): the client answers it with a
+ * `result` or `error` frame carrying the same `id`, shaped as the server's own.
+ */
+export interface RequestFrame {
+  readonly kind: 'request';
+  /** The server's id for this request; the answer carries it back. */
+  readonly id: string;
+  readonly type: string;
+  readonly payload: unknown;
+}
+
+/**
+ * A frame as a client receives it, parsed: the one reply to a command, an
+ * event, or a request from the server.
  *
  * @example
  * const frame = JSON.parse(text) as ServerFrame;
  * if (frame.kind === 'event') show(frame.type, frame.payload);
  */
-export type ServerFrame = ResultReply | ErrorReply | EventFrame;
+export type ServerFrame = ResultReply | ErrorReply | EventFrame | RequestFrame;

@@ -5,7 +5,7 @@ import type { Identity } from '../protocol/identity.js';
 import type { TokenVerifier } from '../commands/session.js';
 import { CloseCode, CommandError, ErrorCode } from '../protocol/errors.js';
 import type { Reply } from '../protocol/frames.js';
-import type { DecodedCommand, RejectedFrame } from '../protocol/codec.js';
+import type { DecodedAnswer, DecodedCommand, RejectedFrame } from '../protocol/codec.js';
 import type { EventEnvelope } from '../events/event-envelope.js';
 import { SessionConnected, SessionDraining } from '../protocol/session-events.js';
 import { Connection, type ConnectionOwner } from './connection.js';
@@ -21,6 +21,9 @@ import { RateGate } from './rate-gate.js';
 import { runCommand } from './run-command.js';
 import { LocalInterest } from './local-interest.js';
 import { noTelemetry } from '../observability/no-telemetry.js';
+import { RequestRelay } from './requests/request-relay.js';
+import { matchesIdentity } from '../events/identity-filter.js';
+import type { AskOptions } from '../commands/command-context.js';
 import type { TransportTelemetry } from '../observability/telemetry.js';
 
 const VOLATILE = Object.freeze({ volatile: true });
@@ -70,6 +73,7 @@ export class ConnectionHub implements ConnectionOwner {
   readonly #prefix = randomBytes(4).toString('hex');
   #sequence = 0;
   #draining = false;
+  readonly #relay: RequestRelay | undefined;
 
   constructor(context: HubContext) {
     this.#context = context;
@@ -80,6 +84,7 @@ export class ConnectionHub implements ConnectionOwner {
     this.#transport = context.transport;
     this.#interest = LocalInterest.of(context.interest);
     this.#telemetry = context.telemetry ?? noTelemetry.forTransport(context.transport ?? 'custom');
+    this.#relay = context.requests === undefined ? undefined : new RequestRelay(this.registry, context.codec, context.requests.post);
     this.#subscription = context.deliveries.subscribe({ next: (envelope) => this.#deliver(envelope) });
   }
 
@@ -169,10 +174,14 @@ export class ConnectionHub implements ConnectionOwner {
     this.#refuse(connection, undefined, new CommandError(ErrorCode.RATE_LIMITED, refused), respond);
   }
 
-  #run(connection: Connection, decoded: DecodedCommand | RejectedFrame, respond: ((reply: Reply | undefined) => void) | undefined): void {
+  #run(connection: Connection, decoded: DecodedCommand | DecodedAnswer | RejectedFrame, respond: ((reply: Reply | undefined) => void) | undefined): void {
     if (!decoded.ok) return this.#refuse(connection, decoded.id, decoded.error, respond);
     const problem = inspectPayload(decoded.payload, this.#limits.maxPayloadDepth);
     if (problem !== undefined) return this.#refuse(connection, decoded.id, new CommandError(ErrorCode.BAD_FRAME, problem), respond);
+    if (decoded.kind === 'answer') {
+      this.#answered(connection, decoded);
+      return respond?.(undefined);
+    }
     if (this.#draining) {
       return this.#refuse(connection, decoded.id, new CommandError(ErrorCode.UNAVAILABLE, 'the server is draining; send it again on a new connection'), respond);
     }
@@ -234,6 +243,7 @@ export class ConnectionHub implements ConnectionOwner {
     this.#telemetry.connectionClosed();
     this.#cancelExpiry(connection);
     this.#context.recovery?.closed(connection);
+    this.#relay?.closed(connection);
     const rooms = this.registry.remove(connection);
     this.#interest?.closed(connection.id, connection.user?.id, rooms);
     this.#context.presence.disconnected(connection.id).catch(this.#context.reportError);
@@ -255,19 +265,44 @@ export class ConnectionHub implements ConnectionOwner {
       await noted;
       if (!connection.open || connection.rooms.has(room)) return;
     }
-    this.registry.join(connection, room);
-    recovery?.joined(connection, room);
-    const subscribed = this.#interest?.joined(room);
+    const policy = this.#context.rooms?.policyFor(room);
+    if (policy !== undefined) return this.#context.rooms!.join(this, connection, room, policy);
+    const subscribed = this.enter(connection, room);
     await this.#context.presence.joined(room, { connectionId: connection.id, userId: connection.user?.id });
     // Resolves once events for the room reach this node: none published after the join resolved is missed.
     await subscribed;
   }
 
-  async leave(connection: Connection, room: string): Promise<void> {
-    if (!this.registry.leave(connection, room)) return;
+  /**
+   * Puts a connection in a room on this node: the registry, recovery's note of
+   * where the room's stream stood, and this node's interest in the room.
+   * Resolves once events for the room reach this node. Presence is the caller's.
+   */
+  enter(connection: Connection, room: string): Promise<void> | undefined {
+    this.registry.join(connection, room);
+    this.#context.recovery?.joined(connection, room);
+    return this.#interest?.joined(room);
+  }
+
+  /** Takes a connection out of a room on this node, undoing {@link enter}; `false` when it was not in it. Presence is the caller's. */
+  exit(connection: Connection, room: string): boolean {
+    if (!this.registry.leave(connection, room)) return false;
     this.#context.recovery?.left(connection, room);
     this.#interest?.left(room);
+    return true;
+  }
+
+  /** Sends request `type` to connection `to`, wherever it is, and resolves with its answer (`ctx.ask`). */
+  async ask(connection: Connection, to: string, type: string, payload: unknown, options?: AskOptions): Promise<unknown> {
+    const requests = this.#context.requests;
+    if (requests === undefined) throw new CommandError(ErrorCode.UNAVAILABLE, 'this application sends no requests to clients');
+    return requests.ask(connection.id, to, type, payload, options);
+  }
+
+  async leave(connection: Connection, room: string): Promise<void> {
+    if (!this.exit(connection, room)) return;
     await this.#context.presence.left(room, connection.id);
+    this.#context.rooms?.left(connection, room);
   }
 
   /**
@@ -370,6 +405,11 @@ export class ConnectionHub implements ConnectionOwner {
     this.#refuse(connection, id, new CommandError(ErrorCode.RATE_LIMITED, message));
   }
 
+  #answered(connection: Connection, answer: DecodedAnswer): void {
+    // An id this hub did not send to this connection, or a second answer: nobody is waiting for it.
+    if (!this.#relay?.answered(connection, answer)) connection.log.debug({ requestId: answer.id }, 'an answer to no pending request was ignored');
+  }
+
   #refuse(connection: Connection, id: string | undefined, error: CommandError, respond?: (reply: Reply | undefined) => void): void {
     this.#telemetry.frameRefused(error.code);
     connection.log.debug({ code: error.code, commandId: id }, error.message);
@@ -395,14 +435,17 @@ export class ConnectionHub implements ConnectionOwner {
   }
 
   #deliver(envelope: EventEnvelope): void {
+    if (envelope.control !== undefined) return this.#relay?.deliver(envelope);
     const probe = this.#telemetry.deliveryStarted(envelope);
     try {
       const exclude = envelope.audience.exclude;
       const options = envelope.volatile === true ? VOLATILE : undefined;
       let frame: PreparedFrame | undefined;
       let recipients = 0;
+      const filter = envelope.audience.filter;
       for (const connection of this.registry.resolve(envelope.audience)) {
         if (connection.id === exclude) continue;
+        if (filter !== undefined && !matchesIdentity(connection.user, filter)) continue;
         frame ??= new PreparedFrame(Buffer.from(this.#context.codec.encodeEvent(envelope.type, envelope.payload, envelope.position)));
         connection.sendPrepared(frame, options, envelope);
         recipients++;

@@ -6,6 +6,7 @@ import type { PreparedFrame } from './prepared-frame.js';
 import type { ClientLease } from './client-budgets.js';
 import type { SlidingCount } from './sliding-count.js';
 import type { TokenBucket } from './token-bucket.js';
+import type { AskOptions } from '../commands/command-context.js';
 import type { EventEnvelope } from '../events/event-envelope.js';
 
 /** An event frame held back while a resume replays history (recovery). */
@@ -24,6 +25,7 @@ export interface ConnectionOwner {
   leave(connection: Connection, room: string): Promise<void>;
   identify(connection: Connection, user: Identity): Promise<void>;
   chargePublish(connection: Connection): void;
+  ask(connection: Connection, to: string, type: string, payload: unknown, options?: AskOptions): Promise<unknown>;
 }
 
 const noRooms: ReadonlySet<string> = new Set();
@@ -144,6 +146,11 @@ export class Connection implements Session {
 
   identify(user: Identity): Promise<void> {
     return this.#owner.identify(this, user);
+  }
+
+  /** Sends a request to connection `to` on this connection's behalf, and resolves with the answer. */
+  ask(to: string, type: string, payload: unknown, options?: AskOptions): Promise<unknown> {
+    return this.#owner.ask(this, to, type, payload, options);
   }
 
   /** Counts one event its command publishes; throws `RATE_LIMITED` past the publish budget. */

@@ -9,6 +9,8 @@ import type { ResolvedHubOptions } from './hub-options.js';
 import type { TransportTelemetry } from '../observability/telemetry.js';
 import type { HubRecovery } from './recovery/hub-recovery.js';
 import type { InterestHooks } from './local-interest.js';
+import type { RoomGate } from './rooms/room-gate.js';
+import type { ServerRequests } from './requests/server-requests.js';
 
 /** What a connection hub needs from the application: the bus, the event stream, presence, the codec, the limits. */
 export interface HubContext {
@@ -28,6 +30,10 @@ export interface HubContext {
   readonly maxSessionLifetimeMs?: number | false;
   /** The transport's name, as telemetry labels it (`websocket`, `memory`). @default undefined */
   readonly transport?: string;
+  /** Applies the application's room policies to joins and leaves of the rooms that have one. @default no policies */
+  readonly rooms?: RoomGate;
+  /** Carries requests from handlers to clients (`ctx.ask`) and their answers back. @default requests are refused with `UNAVAILABLE` */
+  readonly requests?: ServerRequests;
   /** Told of connections, refused frames, deliveries and backpressure. @default nothing is told */
   readonly telemetry?: TransportTelemetry;
   /** Sessions that survive a reconnect (protocol v1.1), when the application has recovery on. @default off */

@@ -27,7 +27,7 @@ describe('the demo publishes its contract at /asyncapi.json, on the port of the 
       ...['session.connected', 'session.draining', 'room.joined', 'room.left', 'chat.message', 'cart.updated'].map((type) => `receive ${type}`),
     ].sort());
     const code = document.components.schemas['error'] as { properties: { code: { enum: string[] } } };
-    assert.ok(code.properties.code.enum.includes('ROOM_FULL'), 'the demo declares its own error code');
+    assert.ok(code.properties.code.enum.includes('ROOM_FULL'), 'the rooms\' capacity code is documented');
   });
 
   it('answers HEAD with the headers only, refuses other methods, and leaves other paths to the page', async () => {

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { ClientError, ServerError } from '../../src/client/index.js';
 import { startDemoServer, type DemoServer } from '../../demo/demo-server.js';
+import { RoomState } from '../../demo/contract.js';
 import { collect, connectDemoClient, nextEvent, type DemoClient } from '../support/demo-client.js';
 
 const logger = pino({ level: 'silent' });
@@ -53,6 +54,36 @@ describe('demo commands over real ws', { timeout: 20_000 }, () => {
     await assert.rejects(c.request('room.join', { room: 'r-full' }), (error: unknown) => error instanceof ServerError && error.code === 'ROOM_FULL');
     // Joining again a room one is in is not a new seat.
     assert.equal((await a.request('room.join', { room: 'r-full' })).members.length, 2);
+  });
+
+  it('a late joiner gets the recent messages of the most active member, asked with room.state', async () => {
+    // The test server's rooms hold two sessions.
+    const [ada, bob] = [await connect('ada'), await connect('bob')];
+    await ada.request('room.join', { room: 'r-late' });
+    await ada.request('chat.say', { room: 'r-late', text: 'one' });
+    await ada.request('chat.say', { room: 'r-late', text: 'two' });
+    const asked: string[] = [];
+    ada.handle(RoomState, ({ room }) => {
+      asked.push(room);
+      return { messages: [{ room, from: 'ada', text: 'as ada saw it', at: 1 }] };
+    });
+    const reply = await bob.request('room.join', { room: 'r-late' });
+    assert.deepEqual(asked, ['r-late'], 'ada spoke most: she is asked');
+    assert.deepEqual([reply.recentSource, reply.recent], ['member', [{ room: 'r-late', from: 'ada', text: 'as ada saw it', at: 1 }]]);
+  });
+
+  it('a late joiner gets the server\'s recent messages when the most active member cannot answer', async () => {
+    const [ada, bob] = [await connect('ada'), await connect('bob')];
+    await ada.request('room.join', { room: 'r-fallback' });
+    await ada.request('chat.say', { room: 'r-fallback', text: 'kept by the server' });
+    // ada answers no room.state: she refuses UNKNOWN_COMMAND, and the server's buffer is used.
+    const reply = await bob.request('room.join', { room: 'r-fallback' });
+    assert.equal(reply.recentSource, 'server');
+    assert.deepEqual(reply.recent.map((message) => [message.from, message.text]), [['ada', 'kept by the server']]);
+    // An answer that breaks the schema is no better than none.
+    await bob.request('room.leave', { room: 'r-fallback' });
+    ada.handle(RoomState, () => ({ messages: 'all of them' }) as never);
+    assert.equal((await bob.request('room.join', { room: 'r-fallback' })).recentSource, 'server');
   });
 
   it('room.leave: the others get room.left', async () => {

@@ -54,6 +54,30 @@ describe('the demo page in a real browser', { skip: browserPath.skip, timeout: 6
     await context.close();
   });
 
+  it('a late joiner sees the recent messages of the room, from its most active member\'s page', async () => {
+    const context = await browser.newContext();
+    const dora = await open(context, 'dora');
+    await dora.fill('#room', 'late-room');
+    await dora.press('#room', 'Enter');
+    await dora.locator('#room-list li.active', { hasText: 'late-room' }).waitFor();
+    for (const text of ['First words in the room', 'Second words in the room']) {
+      await dora.fill('#text', text);
+      await dora.press('#text', 'Enter');
+      await dora.locator('#room-list li.active .stats', { hasText: text.startsWith('First') ? /^1 message/ : /^2 messages/ }).waitFor();
+    }
+    const eve = await open(context, 'eve');
+    await eve.fill('#room', 'late-room');
+    await eve.press('#room', 'Enter');
+    await eve.locator('#room-list li.active', { hasText: 'late-room' }).waitFor();
+    await eve.locator('#messages li.system', { hasText: "from a member's view of the room" }).waitFor();
+    const recent = eve.locator('#messages li.recent');
+    await recent.nth(1).waitFor();
+    // Each message is its sender line, then the text itself.
+    assert.deepEqual(await recent.evaluateAll((items) => items.map((item) => item.lastChild?.textContent)), ['First words in the room', 'Second words in the room']);
+    assert.match((await recent.first().textContent()) ?? '', /^dora/);
+    await context.close();
+  });
+
   it('two tabs of one user keep the cart in step', async () => {
     const context = await browser.newContext();
     const tab1 = await open(context, 'carol');

@@ -51,7 +51,10 @@ export function payloadProblem(value: unknown, maxDepth: number, depth = 1): boo
 }
 
 /** A command as protocol v1 reads a frame: decoded, or refused (with the id when it could be read). */
-export type Decoded = { readonly ok: true; readonly type: string; readonly id: string | undefined; readonly payload: unknown } | { readonly ok: false; readonly id: string | undefined };
+export type Decoded =
+  | { readonly ok: true; readonly type: string; readonly id: string | undefined; readonly payload: unknown; readonly answer?: undefined }
+  | { readonly ok: true; readonly answer: true; readonly id: string | undefined; readonly payload: unknown }
+  | { readonly ok: false; readonly id: string | undefined };
 
 /** How protocol v1 (`jsonCodec`) reads a frame. */
 export function expectedDecode(data: string | Uint8Array, isBinary: boolean): Decoded {
@@ -63,7 +66,9 @@ export function expectedDecode(data: string | Uint8Array, isBinary: boolean): De
     return { ok: false, id: undefined };
   }
   if (typeof frame !== 'object' || frame === null || Array.isArray(frame)) return { ok: false, id: undefined };
-  const { type, id, payload } = frame as Record<string, unknown>;
+  const { type, id, payload, kind } = frame as Record<string, unknown>;
+  // A client's answer to a server request: never a command, never refused for its id (an unknown one is ignored).
+  if (kind === 'result' || kind === 'error') return { ok: true, answer: true, id: typeof id === 'string' && id.length <= MAX_ID_LENGTH ? id : undefined, payload: kind === 'result' ? payload : undefined };
   if (id !== undefined && (typeof id !== 'string' || id.length > MAX_ID_LENGTH)) return { ok: false, id: undefined };
   if (typeof type !== 'string' || type.length === 0) return { ok: false, id };
   return { ok: true, type, id, payload };
@@ -77,6 +82,7 @@ export function expectedDecode(data: string | Uint8Array, isBinary: boolean): De
 export function expectedReply(data: string | Uint8Array, isBinary: boolean, maxDepth = FUZZ_MAX_DEPTH): Owed {
   const decoded = expectedDecode(data, isBinary);
   if (!decoded.ok) return error(decoded.id, ErrorCode.BAD_FRAME);
+  if (decoded.answer === true) return payloadProblem(decoded.payload, maxDepth) ? error(decoded.id, ErrorCode.BAD_FRAME) : NOTHING;
   const { type, id, payload } = decoded;
   if (payloadProblem(payload, maxDepth)) return error(id, ErrorCode.BAD_FRAME);
   switch (type) {

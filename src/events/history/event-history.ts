@@ -82,6 +82,7 @@ export interface EventHistory {
  * streamOf(to.room('lobby')); // 'room:lobby'
  */
 export function streamOf(audience: Audience, volatile: boolean | undefined): string | undefined {
-  if (volatile === true || audience.kind === 'all') return undefined;
+  // A filtered audience is not kept: a replay could not ask the filter again of the identity the event was meant for.
+  if (volatile === true || audience.kind === 'all' || audience.filter !== undefined) return undefined;
   return `${audience.kind}:${audience.id}`;
 }

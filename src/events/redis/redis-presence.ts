@@ -8,6 +8,7 @@ import { readPresence } from './presence-read-script.js';
 import { readPresenceSharded } from './presence-read-sharded.js';
 import { hashTagFor } from './channel-for.js';
 import { closeRedis, openRedisLink } from './redis-connection.js';
+import { claimSeat } from './redis-room-capacity.js';
 import { RedisLinkState } from './redis-link-state.js';
 import { resolveRedisOptions, type RedisScaleOutOptions, type ResolvedRedisOptions } from './redis-options.js';
 
@@ -125,6 +126,48 @@ export class RedisPresence extends Presence {
   }
 
   async joined(room: string, entry: PresenceEntry): Promise<void> {
+    const session = this.#record(room, entry);
+    await this.#put([this.#roomKey(room)], entry.connectionId, session.userId);
+  }
+
+  /**
+   * Joins only while the room holds fewer than `capacity` sessions on every
+   * node, decided in one atomic step of Redis (`redis-room-capacity`).
+   * Rejects with `UNAVAILABLE` while Redis is unreachable: the count cannot be checked.
+   */
+  override async joinedWithin(room: string, entry: PresenceEntry, capacity: number): Promise<boolean> {
+    const { connectionId } = entry;
+    if (this.#roomMembers.get(room)?.has(connectionId) === true) return true;
+    if (this.#closing !== undefined || this.#redis.status !== 'ready') throw unreachable();
+    // Recorded before the script runs, so that two joins of this node at once each count the other.
+    const session = this.#record(room, entry);
+    let outcome: boolean | typeof CONNECTION_CLOSED | Error;
+    try {
+      outcome = await this.#untilClosed(
+        claimSeat(this.#redis, {
+          key: this.#roomKey(room),
+          nodeKeyPrefix: `${this.#prefix}node:`,
+          nodeId: this.#options.nodeId,
+          capacity,
+          localMembers: this.#roomMembers.get(room)?.size ?? 1,
+          connectionId,
+          value: this.#value(session.userId),
+          ttlMs: this.#options.presenceTtlMs,
+        }),
+      );
+    } catch (error) {
+      outcome = error instanceof Error ? error : new Error(String(error));
+    }
+    if (outcome === true) return true;
+    this.#sessions.get(connectionId)?.rooms.delete(room);
+    remove(this.#roomMembers, room, connectionId);
+    // A write-back running meanwhile may have carried the reservation to Redis.
+    void this.#remove([this.#roomKey(room)], connectionId);
+    if (outcome === false) return false;
+    throw unreachable(outcome === CONNECTION_CLOSED ? undefined : outcome);
+  }
+
+  #record(room: string, entry: PresenceEntry): LocalSession {
     let session = this.#sessions.get(entry.connectionId);
     if (session === undefined) {
       this.#sessions.set(entry.connectionId, (session = { userId: entry.userId, rooms: new Set() }));
@@ -132,7 +175,7 @@ export class RedisPresence extends Presence {
     }
     session.rooms.add(room);
     add(this.#roomMembers, room, entry.connectionId);
-    await this.#put([this.#roomKey(room)], entry.connectionId, session.userId);
+    return session;
   }
 
   async left(room: string, connectionId: string): Promise<void> {

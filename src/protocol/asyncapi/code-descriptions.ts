@@ -18,6 +18,7 @@ export const errorCodeDescriptions: Readonly<Record<ErrorCode, string>> = Object
   TIMEOUT: 'the handler did not finish within the command timeout',
   INTERNAL: 'the handler failed unexpectedly; the details are in the server log only',
   TOO_MANY_ROOMS: 'joining one more room would pass the per-connection room limit',
+  ROOM_FULL: 'the room holds as many members as its policy\'s `capacity` allows (`details`: `[{ "capacity" }]`)',
   UNAVAILABLE: 'the node is draining for shutdown (after `session.draining`): send the command again on a new connection',
 });
 

@@ -1,6 +1,7 @@
 import { ErrorCode } from '../../protocol/errors.js';
 import type { Reply, WireError } from '../../protocol/frames.js';
-import type { Codec, DecodedCommand, RejectedFrame } from '../../protocol/codec.js';
+import type { Codec, DecodedAnswer, DecodedCommand, RejectedFrame } from '../../protocol/codec.js';
+import { readAnswerError } from './read-answer-error.js';
 import { exactNumberId } from './exact-number-id.js';
 import { MAX_ID_LENGTH } from './json-codec.js';
 import { NOT_JSON, parseJsonText, rejectFrame } from './parse-json-text.js';
@@ -39,7 +40,10 @@ const NUMBER_ID = 'n:';
  * A batch (an array of requests) is answered as the specification says:
  * one array of the responses, in order, without those of its notifications,
  * and nothing at all for a batch of notifications; an empty array is one
- * `Invalid Request`. Every error carries the Switchyard code in `error.data.code`.
+ * `Invalid Request`. A request from the server (`ctx.ask`) is a JSON-RPC
+ * request from server to client, with a string id; the client's response
+ * (`result`, or `error` with the Switchyard code in `error.data.code`) is
+ * its answer. Every error carries the Switchyard code in `error.data.code`.
  *
  * @example
  * const app = new Switchyard({ codec: jsonRpcCodec });
@@ -52,6 +56,7 @@ export const jsonRpcCodec: Codec = Object.freeze({
   decodeBatch,
   encodeReply,
   encodeEvent,
+  encodeRequest,
 });
 
 /**
@@ -64,7 +69,7 @@ export const MAX_BATCH_LENGTH = 100;
 
 const OPEN_BRACKET = 0x5b;
 
-function decode(data: Buffer | string, isBinary: boolean): DecodedCommand | RejectedFrame {
+function decode(data: Buffer | string, isBinary: boolean): DecodedCommand | DecodedAnswer | RejectedFrame {
   const parsed = parseJsonText(data, isBinary);
   if (!('value' in parsed)) return parsed;
   const frame = parsed.value;
@@ -81,12 +86,17 @@ function decodeBatch(data: Buffer | string, isBinary: boolean): Array<DecodedCom
   if (!('value' in parsed) || !Array.isArray(parsed.value)) return undefined;
   const batch: unknown[] = parsed.value;
   if (batch.length === 0 || batch.length > MAX_BATCH_LENGTH) return undefined;
-  return batch.map((request, index) => decodeRequest(request, data, index));
+  return batch.map((request, index) => {
+    const decoded = decodeRequest(request, data, index);
+    // A client answers a server's request in a frame of its own, never inside a batch.
+    return decoded.ok && decoded.kind === 'answer' ? rejectFrame(undefined, 'a response to a server request cannot be part of a batch') : decoded;
+  });
 }
 
-function decodeRequest(frame: unknown, data: Buffer | string, index: number | undefined): DecodedCommand | RejectedFrame {
+function decodeRequest(frame: unknown, data: Buffer | string, index: number | undefined): DecodedCommand | DecodedAnswer | RejectedFrame {
   if (typeof frame !== 'object' || frame === null || Array.isArray(frame)) return rejectFrame(undefined, 'a request must be a JSON object');
   const { jsonrpc, method, params, id } = frame as { jsonrpc?: unknown; method?: unknown; params?: unknown; id?: unknown };
+  if (method === undefined && jsonrpc === '2.0' && ('result' in frame || 'error' in frame)) return decodeResponse(frame as { id?: unknown; result?: unknown; error?: unknown });
   const tagged = tagId(id, data, index);
   if (tagged === null) return rejectFrame(undefined, `id must be a string of at most ${MAX_ID_LENGTH} characters or a number`);
   if (jsonrpc !== '2.0') return rejectFrame(tagged, 'jsonrpc must be "2.0"');
@@ -101,6 +111,26 @@ function encodeReply(reply: Reply): string | undefined {
   if (reply.id === undefined && !isRequestError) return undefined;
   const id = reply.id === undefined ? 'null' : untagId(reply.id);
   return `{"jsonrpc":"2.0","id":${id},"error":${JSON.stringify(toJsonRpcError(reply.error))}}`;
+}
+
+/** A client's response to a server request: the server's ids are strings, so any other id is one it did not send. */
+function decodeResponse({ id, result, error }: { id?: unknown; result?: unknown; error?: unknown }): DecodedAnswer {
+  const known = typeof id === 'string' && id.length <= MAX_ID_LENGTH ? id : undefined;
+  if (error === undefined) return { ok: true, kind: 'answer', id: known, payload: result };
+  return { ok: true, kind: 'answer', id: known, payload: undefined, error: readAnswerError(fromJsonRpcError(error)) };
+}
+
+/** A JSON-RPC error object as a wire error: the Switchyard code in `data.code` if there is one, else the standard code's. */
+function fromJsonRpcError(error: unknown): unknown {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { code, message, data } = error as { code?: unknown; message?: unknown; data?: { code?: unknown; details?: unknown } };
+  const named = typeof data === 'object' && data !== null && typeof data.code === 'string' ? data.code : undefined;
+  const mapped = named ?? Object.keys(numericCodes).find((key) => numericCodes[key] === code) ?? ErrorCode.INTERNAL;
+  return { code: mapped, message, details: typeof data === 'object' && data !== null ? data.details : undefined };
+}
+
+function encodeRequest(id: string, type: string, payload: unknown): string {
+  return `{"jsonrpc":"2.0","method":${JSON.stringify(type)},"params":${JSON.stringify(payload) ?? 'null'},"id":${JSON.stringify(id)}}`;
 }
 
 function encodeEvent(type: string, payload: unknown): string {

@@ -22,6 +22,7 @@ export class MemoryClient extends FrameInbox {
   readonly #hub: ConnectionHub;
   readonly #connection: Connection;
   readonly #onClose: () => void;
+  readonly #answerers = new Map<string, (payload: unknown) => unknown>();
   #nextId = 0;
 
   constructor(hub: ConnectionHub, user: Identity | undefined, onClose: () => void, verifyToken?: TokenVerifier) {
@@ -29,7 +30,11 @@ export class MemoryClient extends FrameInbox {
     this.#hub = hub;
     this.#onClose = onClose;
     const socket: Socket = {
-      send: (data) => this.push(JSON.parse(typeof data === 'string' ? data : data.toString('utf8')) as ServerFrame),
+      send: (data) => {
+        const frame = JSON.parse(typeof data === 'string' ? data : data.toString('utf8')) as ServerFrame;
+        this.push(frame);
+        if (frame.kind === 'request') this.#answer(frame.id, frame.type, frame.payload);
+      },
       close: (code, reason) => this.#closedByServer(code, reason),
     };
     this.#connection = hub.open(socket, user, verifyToken);
@@ -48,6 +53,20 @@ export class MemoryClient extends FrameInbox {
     return settle(await reply) as ResultOf<C>;
   }
 
+  /**
+   * Answers the server's requests of this type (`ctx.ask`) with what
+   * `answerer` returns, or refuses with what it throws (its `code`, else
+   * `INTERNAL`). A request of a type without an answerer stays unanswered
+   * (it is in {@link frames}): answer it with `sendRaw`, or let it time out.
+   *
+   * @example
+   * bob.handle(RoomState, ({ room }) => ({ messages: [] }));
+   */
+  handle<C extends AnyCommand>(request: C, answerer: (payload: InputOf<C>) => ResultOf<C> | Promise<ResultOf<C>>): this {
+    this.#answerers.set(request.type, answerer as (payload: unknown) => unknown);
+    return this;
+  }
+
   /** Sends a command without an id: fire-and-forget. */
   send<C extends AnyCommand>(command: C, payload: InputOf<C>): void {
     this.sendRaw(JSON.stringify({ type: command.type, payload }));
@@ -63,6 +82,22 @@ export class MemoryClient extends FrameInbox {
   close(): void {
     this.#hub.closed(this.#connection);
     this.#onClose();
+  }
+
+  #answer(id: string, type: string, payload: unknown): void {
+    const answerer = this.#answerers.get(type);
+    if (answerer === undefined) return;
+    new Promise((resolve) => resolve(answerer(payload))).then(
+      (result) => this.#reply({ kind: 'result', id, payload: result ?? null }),
+      (error: unknown) => {
+        const { code, message, details } = (error ?? {}) as { code?: unknown; message?: unknown; details?: unknown };
+        this.#reply({ kind: 'error', id, error: { code: typeof code === 'string' ? code : 'INTERNAL', message: typeof message === 'string' ? message : '', details: Array.isArray(details) ? details : [] } });
+      },
+    );
+  }
+
+  #reply(answer: object): void {
+    if (this.closedWith === undefined && this.#connection.open) this.#hub.receive(this.#connection, JSON.stringify(answer), false);
   }
 
   #closedByServer(code: number, reason: string): void {

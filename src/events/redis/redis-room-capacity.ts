@@ -1,0 +1,83 @@
+import { createHash } from 'node:crypto';
+import type { Cluster, Redis } from 'ioredis';
+
+/**
+ * Joins a room's presence hash only while the room has room, in one atomic
+ * step: counting and then writing in two steps would let two nodes both see
+ * one seat left and both take it. The count is that of the live entries of
+ * the other nodes (dead ones are removed, as `presence-read-script` does)
+ * plus the joining node's own members, which it knows better than Redis and
+ * passes in (the joiner included).
+ *
+ * KEYS[1]: the room's hash. ARGV[1]: the prefix of liveness keys.
+ * ARGV[2]: the joining node's id. ARGV[3]: the capacity. ARGV[4]: the
+ * joining node's members of the room, the joiner included. ARGV[5]: the
+ * joiner's field (connection id). ARGV[6]: its value. ARGV[7]: the hash's
+ * TTL in ms. Returns 1 when the entry was written, 0 when the room is full.
+ */
+const lua = `
+local flat = redis.call('HGETALL', KEYS[1])
+local others, dead, epochs = 0, {}, {}
+for i = 1, #flat, 2 do
+  local field, raw = flat[i], flat[i + 1]
+  local ok, entry = pcall(cjson.decode, raw)
+  local node, epoch
+  if ok and type(entry) == 'table' then node, epoch = entry.n, entry.e end
+  if type(node) == 'string' and type(epoch) == 'string' then
+    local current = epochs[node]
+    if current == nil then
+      current = redis.pcall('GET', ARGV[1] .. node)
+      if type(current) ~= 'string' then current = false end
+      epochs[node] = current
+    end
+    if current ~= epoch then
+      dead[#dead + 1] = field
+    elseif node ~= ARGV[2] then
+      others = others + 1
+    end
+  else
+    dead[#dead + 1] = field
+  end
+end
+for i = 1, #dead, 1000 do
+  redis.call('HDEL', KEYS[1], unpack(dead, i, math.min(i + 999, #dead)))
+end
+if others + tonumber(ARGV[4]) > tonumber(ARGV[3]) then return 0 end
+redis.call('HSET', KEYS[1], ARGV[5], ARGV[6])
+redis.call('PEXPIRE', KEYS[1], ARGV[7])
+return 1
+`;
+
+const sha = createHash('sha1').update(lua).digest('hex');
+
+/** What {@link claimSeat} needs to know of the joining node and its joiner. */
+export interface SeatClaim {
+  readonly key: string;
+  readonly nodeKeyPrefix: string;
+  readonly nodeId: string;
+  readonly capacity: number;
+  /** This node's members of the room, the joiner included. */
+  readonly localMembers: number;
+  readonly connectionId: string;
+  readonly value: string;
+  readonly ttlMs: number;
+}
+
+/**
+ * Runs the claim script (by its digest; the source only when Redis does not
+ * have it yet). Resolves whether the seat was taken.
+ *
+ * @example
+ * const taken = await claimSeat(redis, { key: 'app:room:lobby', nodeKeyPrefix: 'app:node:', nodeId, capacity: 10, localMembers: 1, connectionId, value, ttlMs });
+ */
+export async function claimSeat(redis: Redis | Cluster, claim: SeatClaim): Promise<boolean> {
+  const args = [claim.key, claim.nodeKeyPrefix, claim.nodeId, claim.capacity, claim.localMembers, claim.connectionId, claim.value, claim.ttlMs] as const;
+  let result: unknown;
+  try {
+    result = await redis.evalsha(sha, 1, ...args);
+  } catch (error) {
+    if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+    result = await redis.eval(lua, 1, ...args);
+  }
+  return result === 1;
+}
