@@ -13,11 +13,15 @@ import { requestReply, type Metrics, type Settings } from './scenarios.js';
 
 type Trial = (scenario: string, round: number, run: () => Promise<Metrics>) => Promise<void>;
 
-/** Request/reply 50 x 10 with recovery off, then on: A B A B ... */
+/** Request/reply 50 x 10 with recovery off, then on: A B A B ... `RECOVERY_REPLIES` sets `maxRepliesPerSession` of the "on" server. */
 export async function recoveryCost(settings: Settings, rounds: number, trial: Trial): Promise<void> {
-  console.log('\nrecovery (request-reply-50x10, recovery off vs on)');
+  const replies = process.env['RECOVERY_REPLIES'];
+  console.log(`\nrecovery (request-reply-50x10, recovery off vs on${replies === undefined ? '' : `, maxRepliesPerSession ${replies}`})`);
   for (let round = 1; round <= rounds; round++) {
-    for (const mode of ['off', 'memory']) await trial(`recovery-${mode}`, round, () => requestReply('switchyard', settings, 50, 10, ['--recovery', mode]));
+    for (const mode of ['off', 'memory']) {
+      const args = mode === 'memory' && replies !== undefined ? ['--recovery', mode, '--recovery-replies', replies] : ['--recovery', mode];
+      await trial(`recovery-${mode}`, round, () => requestReply('switchyard', settings, 50, 10, args));
+    }
   }
 }
 

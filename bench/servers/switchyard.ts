@@ -7,7 +7,7 @@ import type { WebSocketTransportOptions } from '../../src/index.js';
 import { announce } from './server-kit.js';
 import { TELEMETRY_MODES, telemetryFor, type TelemetryMode } from './telemetry-mode.js';
 
-const { values } = parseArgs({ options: { 'heartbeat-ms': { type: 'string' }, telemetry: { type: 'string', default: 'off' }, 'jwt-secret': { type: 'string' }, recovery: { type: 'string', default: 'off' } } });
+const { values } = parseArgs({ options: { 'heartbeat-ms': { type: 'string' }, telemetry: { type: 'string', default: 'off' }, 'jwt-secret': { type: 'string' }, recovery: { type: 'string', default: 'off' }, 'recovery-replies': { type: 'string' } } });
 const mode = values.telemetry as TelemetryMode;
 if (!TELEMETRY_MODES.includes(mode)) throw new TypeError(`--telemetry must be one of ${TELEMETRY_MODES.join(', ')}`);
 const telemetry = telemetryFor(mode);
@@ -28,7 +28,7 @@ const app = new Switchyard({
   logger: pino({ level: 'silent' }),
   telemetry,
   // --recovery memory: sessions that survive a reconnect, in memory (bench/recovery.ts compares it with off).
-  ...(values.recovery === 'memory' ? { recovery: true } : {}),
+  ...(values.recovery === 'memory' ? { recovery: values['recovery-replies'] === undefined ? true : { maxRepliesPerSession: Number(values['recovery-replies']) } } : {}),
   limits: { rateLimit: outOfReach, publishRate: outOfReach, perAddress: { maxConnections: 1_000_000, connectRate: outOfReach, commandRate: outOfReach } },
 });
 app.register(Echo, (payload) => payload);

@@ -6,6 +6,7 @@ import { registerFixtures } from '../support/fixtures.js';
 import { Registry } from 'prom-client';
 import type { Switchyard } from '../../src/index.js';
 import { PrometheusMetrics } from '../../src/prometheus.js';
+import { parseAsyncApi } from '../support/asyncapi.js';
 import { ask, connect, dropTcp, grantOf, idOf, positionsOf, resume, serveWithRecovery, shout, shoutsOf, type RecoveryFrame } from './support.js';
 
 const apps: Switchyard[] = [];
@@ -214,8 +215,10 @@ describe('recovery on one node', { timeout: 30_000 }, () => {
     await Promise.all([again.close(), bob.close()]);
   });
 
-  it('lists session.resume in the AsyncAPI document when recovery is on', async () => {
+  it('lists session.resume in the AsyncAPI document when recovery is on, and the document stays valid', async () => {
     const { app } = await server();
-    assert.ok(JSON.stringify(app.asyncapi({ title: 't', version: '1' })).includes('session.resume'));
+    const document = app.asyncapi({ title: 't', version: '1' });
+    assert.ok(JSON.stringify(document).includes('session.resume'));
+    assert.deepEqual((await parseAsyncApi(document)).errors, []);
   });
 });
