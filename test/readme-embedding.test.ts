@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { SignJWT } from 'jose';
 import { pino } from 'pino';
 import { z } from 'zod';
-import { SessionReauth, Switchyard, WebSocketTransport, defineCommand, jwtAuthenticator, reauthHandler, requires, typed } from '../src/index.js';
+import { HttpTransport, Switchyard, WebSocketTransport, defineCommand, jwtAuthenticator, requires, typed } from '../src/index.js';
 import { scaleOutFromEnv } from '../src/redis.js';
 import { ChatSay, RoomJoin } from '../demo/contract.js';
 import { chatSay } from '../demo/handlers/chat-say.js';
@@ -22,7 +22,7 @@ async function token(sub: string, roles: string[]): Promise<string> {
   return new SignJWT({ sub, roles }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('5m').sign(new TextEncoder().encode(secret));
 }
 
-test('the README service: JWT on connect, scale-out from the environment, requires(), drain', async () => {
+test('the README service: JWT on connect, HTTP beside WebSocket on one port, session.reauth built in, scale-out from the environment, requires(), drain', async () => {
   const logger = pino({ level: 'silent' });
   const scaleOut = scaleOutFromEnv({});
   const app = new Switchyard({ logger, backplane: scaleOut.backplane, presence: scaleOut.presence });
@@ -33,10 +33,10 @@ test('the README service: JWT on connect, scale-out from the environment, requir
   app.register(RoomClose, () => ({ closed: true }));
   app.use(requires('admin', { commands: [RoomClose] }));
   const authenticate = jwtAuthenticator({ secret });
-  app.register(SessionReauth, reauthHandler(authenticate));
 
   const server: Server = createServer((_request, response) => response.end('ok'));
   await app.listen(new WebSocketTransport({ server, path: '/ws', authenticate }));
+  await app.listen(new HttpTransport({ server, authenticate }));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/ws`;
 
@@ -45,9 +45,21 @@ test('the README service: JWT on connect, scale-out from the environment, requir
   assert.deepEqual((await member.request(RoomJoin, { room: 'lobby' })).members.map((m) => m.userId), ['ada']);
   await assert.rejects(member.request(RoomClose, { room: 'lobby' }), { code: 'FORBIDDEN' });
   assert.deepEqual(await admin.request(RoomClose, { room: 'lobby' }), { closed: true });
+  const refreshed = await member.exchange('session.reauth', { token: await token('ada', ['member', 'admin']) });
+  assert.equal(refreshed.kind, 'result', 'session.reauth is served without registering it');
+  assert.deepEqual(await member.request(RoomClose, { room: 'lobby' }), { closed: true }, 'the new roles count');
+
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const posted = await fetch(`${base}/commands/room.close`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${await token('root', ['admin'])}` },
+    body: JSON.stringify({ room: 'lobby' }),
+  });
+  assert.deepEqual([posted.status, await posted.json()], [200, { closed: true }], 'the same handler over HTTP, on the same port');
+  assert.equal(await (await fetch(`${base}/health`)).text(), 'ok', 'the application keeps its own routes');
 
   const drained = Promise.all([member.closed, admin.closed]);
-  await app.drain({ deadlineMs: 1000 });
+  assert.equal(await app.drain({ deadlineMs: 1000 }), true, 'every command finished');
   assert.deepEqual((await drained).map((close) => close.code), [1001, 1001]);
   await scaleOut.close();
   await new Promise((resolve) => server.close(resolve));
