@@ -36,7 +36,7 @@ const { values: flags } = parseArgs({
 
 if (flags.help) {
   console.log(`usage: npm run bench -- [options]
-  --quick                 short windows and small counts (about a minute and a half)
+  --quick                 short windows and small counts (about six minutes on 2 shared cores)
   --rounds N              interleaved rounds per scenario (default 5, at least 5 for a report)
   --warmup S              seconds of load before each measured window (default 1)
   --duration S            seconds per measured window (default 5)
