@@ -87,6 +87,8 @@ const systems = listFlag('systems', SYSTEMS);
 
 const trials: Trial[] = [];
 const startedAt = new Date();
+// Read now: the checkout may move while a long run goes on.
+const commit = gitCommit();
 
 async function trial(scenario: string, system: System, round: number, run: () => Promise<Metrics>): Promise<void> {
   process.stdout.write(`  ${scenario.padEnd(20)} ${system.padEnd(13)} round ${round} ... `);
@@ -163,7 +165,7 @@ const results: Results = {
     kernel: release(),
     node: process.version,
     openFileLimit: await openFileLimit(),
-    commit: gitCommit(),
+    commit,
   },
   settings: { rounds, ...settings, quick, scenarios, systems },
   command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
