@@ -38,7 +38,7 @@ const { values: flags } = parseArgs({
 
 if (flags.help) {
   console.log(`usage: npm run bench -- [options]
-  --quick                 short windows and small counts (about a minute and a half)
+  --quick                 short windows and small counts (about six minutes on 2 shared cores)
   --rounds N              interleaved rounds per scenario (default 5, at least 5 for a report)
   --warmup S              seconds of load before each measured window (default 1)
   --duration S            seconds per measured window (default 5)
@@ -89,6 +89,8 @@ const systems = listFlag('systems', SYSTEMS);
 
 const trials: Trial[] = [];
 const startedAt = new Date();
+// Read now: the checkout may move while a long run goes on.
+const commit = gitCommit();
 
 async function trial(scenario: string, system: System, round: number, run: () => Promise<Metrics>): Promise<void> {
   process.stdout.write(`  ${scenario.padEnd(20)} ${system.padEnd(13)} round ${round} ... `);
@@ -167,7 +169,7 @@ const results: Results = {
     kernel: release(),
     node: process.version,
     openFileLimit: await openFileLimit(),
-    commit: gitCommit(),
+    commit,
   },
   settings: { rounds, ...settings, quick, scenarios, systems },
   command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
