@@ -87,6 +87,30 @@ describe('protocol v1 on /ws and JSON-RPC 2.0 on /rpc in one application', () =>
   });
 });
 
+describe('an upgrade for a path no endpoint serves', () => {
+  // Regression: with two WebSocket transports on one server, each left a stray path to the other, and nobody answered.
+  it('is refused with 404 when every upgrade listener is an endpoint of ours, and left to the application when it has its own', { timeout: 15_000 }, async () => {
+    const app = registerFixtures(new Switchyard({ logger: testLogger() }));
+    const server = createServer();
+    await app.listen(new WebSocketTransport({ server, path: '/ws' }));
+    await app.listen(new WebSocketTransport({ server, path: '/rpc', codec: jsonRpcCodec }));
+    const port = await listenOn(server);
+    try {
+      assert.equal(await WsTestClient.refusal(`ws://127.0.0.1:${port}/elsewhere`), 404);
+      await (await WsTestClient.connect(`ws://127.0.0.1:${port}/ws`)).close();
+
+      // The application's own listener may own any other path: the endpoints leave it alone.
+      server.on('upgrade', (request, socket) => {
+        if (request.url === '/mine') socket.end('HTTP/1.1 418 I am a teapot\r\nConnection: close\r\n\r\n');
+      });
+      assert.equal(await WsTestClient.refusal(`ws://127.0.0.1:${port}/mine`), 418);
+    } finally {
+      await app.close();
+      await closeServer(server);
+    }
+  });
+});
+
 describe('a JSON-RPC batch past the rate limit', () => {
   it('answers each request refused by the rates with RATE_LIMITED and its own id', async () => {
     const app = registerFixtures(new Switchyard({ logger: testLogger(), codec: jsonRpcCodec, limits: { rateLimit: { burst: 2, perSecond: 1 } } }));

@@ -10,6 +10,7 @@ import { DEFAULT_DRAIN_DEADLINE_MS, type DrainOptions, type Transport, type Tran
 import { selectProtocol } from '../../auth/bearer-token.js';
 import { isJwtAuthenticator } from '../../auth/jwt-authenticator.js';
 import type { ClientLease } from '../../session/client-budgets.js';
+import { answersStrayUpgrade, servesUpgrades } from './upgrade-paths.js';
 import { authenticateUpgrade, type AuthenticateOutcome } from './authenticate-upgrade.js';
 import { Heartbeat } from './heartbeat.js';
 import { createOwnServer, HandshakeGuard } from './own-server.js';
@@ -103,6 +104,7 @@ export class WebSocketTransport implements Transport {
     if (this.#ownsServer && perAddress !== undefined) this.#handshakes = new HandshakeGuard(perAddress);
     const server = this.#options.server ?? createOwnServer(this.#options, this.#handshakes);
     this.#server = server;
+    servesUpgrades(this.#onUpgrade, this.#options.path);
     server.on('upgrade', this.#onUpgrade);
     const authenticate = this.#options.authenticate;
     if (isJwtAuthenticator(authenticate)) {
@@ -185,8 +187,10 @@ export class WebSocketTransport implements Transport {
 
   #upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> | undefined {
     // The path first: on a shared server, an upgrade for another path is another listener's, even while this one refuses its own.
-    if (pathOf(request.url) !== this.#options.path) {
-      if (this.#ownsServer || this.#server?.listenerCount('upgrade') === 1) rejectHandshake(socket, 404, 'Not Found');
+    const path = pathOf(request.url);
+    if (path !== this.#options.path) {
+      const server = this.#server;
+      if (this.#ownsServer || (server !== undefined && answersStrayUpgrade(server, this.#onUpgrade, path))) rejectHandshake(socket, 404, 'Not Found');
       return;
     }
     const wss = this.#wss;
