@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { SessionRecord, SessionStore } from '../../recovery/session-store.js';
 import { claimScript, disconnectedScript, updateScript } from './session-scripts.js';
 
@@ -11,7 +11,7 @@ import { claimScript, disconnectedScript, updateScript } from './session-scripts
  * later, as a closed connection's do.
  */
 export class RedisSessionStore implements SessionStore {
-  readonly #redis: Redis;
+  readonly #redis: Redis | Cluster;
   readonly #prefix: string;
   readonly #ttlMs: number;
   /** Records held by this node's open connections, by session id: their owner mark and token key. */
@@ -19,7 +19,7 @@ export class RedisSessionStore implements SessionStore {
   readonly #renewal: NodeJS.Timeout;
   readonly #reportError: (error: unknown) => void;
 
-  constructor(options: { readonly redis: Redis; readonly keyPrefix: string; readonly ttlMs: number; readonly reportError: (error: unknown) => void }) {
+  constructor(options: { readonly redis: Redis | Cluster; readonly keyPrefix: string; readonly ttlMs: number; readonly reportError: (error: unknown) => void }) {
     this.#redis = options.redis;
     this.#prefix = options.keyPrefix;
     this.#ttlMs = options.ttlMs;
