@@ -10,6 +10,7 @@ import { hashTagFor } from './channel-for.js';
 import { closeRedis, openRedisLink } from './redis-connection.js';
 import { claimSeat, type SeatClaim } from './redis-room-capacity.js';
 import { claimSeatSharded } from './redis-room-capacity-sharded.js';
+import { removeOwnEntry } from './presence-remove-own.js';
 import { RedisLinkState } from './redis-link-state.js';
 import { resolveRedisOptions, type RedisScaleOutOptions, type ResolvedRedisOptions } from './redis-options.js';
 
@@ -243,7 +244,8 @@ export class RedisPresence extends Presence {
 
   async #remove(keys: string[], connectionId: string): Promise<void> {
     if (keys.length === 0 || !this.#writable()) return;
-    await this.#send(keys.map((key) => (batch: ChainableCommander) => batch.hdel(key, connectionId)));
+    // Only this node's own entries: a session resumed on another node keeps the connection id and writes its own.
+    await this.#send(keys.map((key) => (batch: ChainableCommander) => removeOwnEntry(batch, key, connectionId, this.#options.nodeId)));
   }
 
   /** Whether a change can go to Redis now; if not, the state is marked for a write-back instead. */
