@@ -32,9 +32,15 @@ export class RedisSessionStore implements SessionStore {
     const key = this.#sessionKey(record.id);
     const hash = hashOf(token);
     this.#open.set(record.id, { owner, tokenKey: this.#tokenKey(hash) });
+    const fields = ['record', JSON.stringify(record), 'owner', owner, 'token', hash, 'user', record.userId ?? '', 'open', '1'];
+    if (this.#redis.isCluster) {
+      // The token key is looked up by the token alone, so it cannot share the session's slot: two writes on a Cluster.
+      await Promise.all([this.#redis.multi().hset(key, ...fields).pexpire(key, this.#ttlMs).exec(), this.#redis.set(this.#tokenKey(hash), record.id, 'PX', this.#ttlMs)]);
+      return;
+    }
     await this.#redis
       .multi()
-      .hset(key, 'record', JSON.stringify(record), 'owner', owner, 'token', hash, 'user', record.userId ?? '', 'open', '1')
+      .hset(key, ...fields)
       .pexpire(key, this.#ttlMs)
       .set(this.#tokenKey(hash), record.id, 'PX', this.#ttlMs)
       .exec();
@@ -76,11 +82,18 @@ export class RedisSessionStore implements SessionStore {
   /** Renews the expiry of the records (and their token keys) of this node's open connections, in one pipeline. */
   #renew(): void {
     if (this.#open.size === 0 || this.#redis.status !== 'ready') return;
-    const pipeline = this.#redis.pipeline();
+    const keys: string[] = [];
     for (const [sessionId, { tokenKey }] of this.#open) {
-      pipeline.pexpire(this.#sessionKey(sessionId), this.#ttlMs);
-      if (tokenKey !== undefined) pipeline.pexpire(tokenKey, this.#ttlMs);
+      keys.push(this.#sessionKey(sessionId));
+      if (tokenKey !== undefined) keys.push(tokenKey);
     }
+    if (this.#redis.isCluster) {
+      // A Cluster pipeline must stay within one slot: one command per key (ioredis sends them to their shards at once).
+      for (const key of keys) this.#redis.pexpire(key, this.#ttlMs).catch(this.#reportError);
+      return;
+    }
+    const pipeline = this.#redis.pipeline();
+    for (const key of keys) pipeline.pexpire(key, this.#ttlMs);
     pipeline.exec().catch(this.#reportError);
   }
 
