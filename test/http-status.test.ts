@@ -18,6 +18,7 @@ describe('HTTP status of each error code', () => {
         TIMEOUT: 504,
         INTERNAL: 500,
         TOO_MANY_ROOMS: 409,
+        ROOM_FULL: 409,
         UNAVAILABLE: 503,
       },
     );
@@ -27,8 +28,8 @@ describe('HTTP status of each error code', () => {
   it('is documented in docs/http.md, code by code', async () => {
     const doc = await readFile(new URL('../../docs/http.md', import.meta.url), 'utf8');
     for (const code of Object.values(ErrorCode)) {
-      if (code === ErrorCode.TOO_MANY_ROOMS) {
-        assert.match(doc, /\| 409 \| the application's code \|.*TOO_MANY_ROOMS/);
+      if (code === ErrorCode.TOO_MANY_ROOMS || code === ErrorCode.ROOM_FULL) {
+        assert.match(doc, new RegExp(`\\| 409 \\| the application's code \\|.*${code}`));
         continue;
       }
       assert.match(doc, new RegExp(`\\| ${httpStatusOf(code)} \\| \`${code}\` \\|`), `${code} is in the status table`);
