@@ -284,6 +284,19 @@ export class ConnectionHub implements ConnectionOwner {
     return this.#interest?.joined(room);
   }
 
+  /**
+   * Gives an open connection another id on this node (the id of the session
+   * it resumes): the registry, and this node's interest in the events of
+   * that id instead of its own. `false` when the id is held by another
+   * connection here or this one is closed; otherwise resolves once events
+   * for the new id reach this node. Presence is the caller's.
+   */
+  rename(connection: Connection, id: string): Promise<void> | false {
+    const before = connection.id;
+    if (!connection.open || !this.registry.rename(connection, id)) return false;
+    return this.#interest?.renamed(before, id) ?? Promise.resolve();
+  }
+
   /** Takes a connection out of a room on this node, undoing {@link enter}; `false` when it was not in it. Presence is the caller's. */
   exit(connection: Connection, room: string): boolean {
     if (!this.registry.leave(connection, room)) return false;

@@ -52,6 +52,14 @@ export class LocalInterest {
     this.#disinterest({ kind: 'room', id: room });
   }
 
+  /** A connection took another id (a resumed session's): its events are now those of `after`. Resolves once they reach this node. */
+  async renamed(before: string, after: string): Promise<void> {
+    if (before === after) return;
+    const confirmed = this.#interest({ kind: 'connection', id: after });
+    this.#disinterest({ kind: 'connection', id: before });
+    await confirmed;
+  }
+
   /** A connection's identity changed from user `before` to `after`. */
   async identified(before: string | undefined, after: string | undefined): Promise<void> {
     if (before === after) return;

@@ -19,7 +19,7 @@ export function headerUser(request: IncomingMessage): { id: string } | undefined
 }
 
 /** A server with recovery on, the test fixtures, and a counter; `runs` counts the counter's executions. */
-export async function serveWithRecovery(app: SwitchyardOptions = {}): Promise<{ app: Switchyard; url: string; runs: { count: number } }> {
+export async function serveWithRecovery(app: SwitchyardOptions = {}, extra?: (application: Switchyard) => void): Promise<{ app: Switchyard; url: string; runs: { count: number } }> {
   const runs = { count: 0 };
   const served = await serve({
     app: { recovery: { ttlMs: 10_000 }, ...app },
@@ -30,6 +30,7 @@ export async function serveWithRecovery(app: SwitchyardOptions = {}): Promise<{ 
         await delay(ms);
         return value;
       });
+      extra?.(application);
     },
   });
   return { app: served.app, url: served.url, runs };

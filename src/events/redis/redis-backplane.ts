@@ -4,7 +4,10 @@ import { SetupError, SetupErrorCode } from '../../protocol/errors.js';
 import type { Backplane, BackplaneStats } from '../backplane.js';
 import type { EventEnvelope } from '../event-envelope.js';
 import type { InterestKey } from '../interest-key.js';
+import type { Audience } from '../audience.js';
+import { streamOf } from '../history/event-history.js';
 import { channelFor, sharedChannel } from './channel-for.js';
+import { splitRecorded, type RecordedRoute } from './recorded-message.js';
 import { InterestSubscriptions } from './interest-subscriptions.js';
 import { publishOn, RedisPubSub } from './redis-pubsub.js';
 import { readBackplaneMessage, type BackplaneMessage } from './backplane-message.js';
@@ -33,6 +36,14 @@ export interface RedisBackplaneStats extends BackplaneStats {
    * delivery already happened). Counted apart from `received`.
    */
   readonly echoed: number;
+  /**
+   * Recorded events (with recovery on Redis) that arrived on a channel this
+   * node is subscribed to and were delivered here, this node's own
+   * included: a recorded event reaches every node, its publisher too, from
+   * Redis, so that positions and delivery order agree. Counted apart from
+   * `received`.
+   */
+  readonly recorded: number;
 }
 
 /**
@@ -85,6 +96,7 @@ export class RedisBackplane implements Backplane {
   #malformed = 0;
   #rejected = 0;
   #echoed = 0;
+  #recorded = 0;
   #subscribed = false;
   /** Moves on every (re)connection of the subscriber, so a late resubscription does not mark the link up. */
   #subscriptions = 0;
@@ -135,7 +147,7 @@ export class RedisBackplane implements Backplane {
    * metrics.gauge('backplane_malformed', backplane.stats.malformed);
    */
   get stats(): RedisBackplaneStats {
-    return Object.freeze({ sent: this.#sent, received: this.#received, lost: this.#lost, malformed: this.#malformed, rejected: this.#rejected, echoed: this.#echoed });
+    return Object.freeze({ sent: this.#sent, received: this.#received, lost: this.#lost, malformed: this.#malformed, rejected: this.#rejected, echoed: this.#echoed, recorded: this.#recorded });
   }
 
   /** The channels this node is subscribed to, or subscribing to, lingering ones included (1 under broadcast routing). */
@@ -153,6 +165,15 @@ export class RedisBackplane implements Backplane {
   disinterest(key: InterestKey): void {
     if (!this.#interestRouting) return;
     this.#interests.release(channelFor(this.#options.keyPrefix, key));
+  }
+
+  /**
+   * Where the history script publishes a recorded event for `audience`, so
+   * that exactly the nodes interested in it receive it: the channel this
+   * backplane would publish the event on, and whether it is sharded.
+   */
+  recordedRoute(audience: Audience): RecordedRoute {
+    return { channel: this.#interestRouting ? channelFor(this.#options.keyPrefix, audience) : this.#channel, sharded: this.#sharded };
   }
 
   get deliveries(): Observable<EventEnvelope> {
@@ -244,9 +265,11 @@ export class RedisBackplane implements Backplane {
 
   readonly #onMessage = (channel: string, raw: string): void => {
     if (this.#closing !== undefined || !this.#interests.has(channel)) return;
-    let json: string | undefined = raw;
+    const recorded = splitRecorded(raw);
+    const body = recorded?.message ?? raw;
+    let json: string | undefined = body;
     if (this.#signature !== undefined) {
-      json = this.#signature.open(raw);
+      json = this.#signature.open(body);
       if (json === undefined) {
         this.#rejected += 1;
         this.#rejectedLog.record({ total: this.#rejected });
@@ -262,6 +285,18 @@ export class RedisBackplane implements Backplane {
     if (message === undefined) {
       this.#malformed += 1;
       this.#malformedLog.record({ total: this.#malformed });
+      return;
+    }
+    if (recorded !== undefined) {
+      const stream = streamOf(message.e.audience, message.e.volatile);
+      if (stream === undefined) {
+        this.#malformed += 1;
+        this.#malformedLog.record({ total: this.#malformed });
+        return;
+      }
+      // Delivered here whoever published it: the publisher left local delivery to this message.
+      this.#recorded += 1;
+      this.#deliveries.next({ ...message.e, position: { stream, pos: recorded.pos } });
       return;
     }
     if (message.n === this.#options.nodeId) {

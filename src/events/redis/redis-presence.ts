@@ -8,7 +8,9 @@ import { readPresence } from './presence-read-script.js';
 import { readPresenceSharded } from './presence-read-sharded.js';
 import { hashTagFor } from './channel-for.js';
 import { closeRedis, openRedisLink } from './redis-connection.js';
-import { claimSeat } from './redis-room-capacity.js';
+import { claimSeat, type SeatClaim } from './redis-room-capacity.js';
+import { claimSeatSharded } from './redis-room-capacity-sharded.js';
+import { removeOwnEntry } from './presence-remove-own.js';
 import { RedisLinkState } from './redis-link-state.js';
 import { resolveRedisOptions, type RedisScaleOutOptions, type ResolvedRedisOptions } from './redis-options.js';
 
@@ -141,20 +143,20 @@ export class RedisPresence extends Presence {
     if (this.#closing !== undefined || this.#redis.status !== 'ready') throw unreachable();
     // Recorded before the script runs, so that two joins of this node at once each count the other.
     const session = this.#record(room, entry);
+    const claim: SeatClaim = {
+      key: this.#roomKey(room),
+      nodeKeyPrefix: `${this.#prefix}node:`,
+      nodeId: this.#options.nodeId,
+      capacity,
+      localMembers: this.#roomMembers.get(room)?.size ?? 1,
+      connectionId,
+      value: this.#value(session.userId),
+      ttlMs: this.#options.presenceTtlMs,
+    };
     let outcome: boolean | typeof CONNECTION_CLOSED | Error;
     try {
-      outcome = await this.#untilClosed(
-        claimSeat(this.#redis, {
-          key: this.#roomKey(room),
-          nodeKeyPrefix: `${this.#prefix}node:`,
-          nodeId: this.#options.nodeId,
-          capacity,
-          localMembers: this.#roomMembers.get(room)?.size ?? 1,
-          connectionId,
-          value: this.#value(session.userId),
-          ttlMs: this.#options.presenceTtlMs,
-        }),
-      );
+      // A Cluster refuses the liveness keys (other slots) in a script: there they are read before it.
+      outcome = await this.#untilClosed(this.#options.cluster ? claimSeatSharded(this.#redis as Cluster, claim) : claimSeat(this.#redis, claim));
     } catch (error) {
       outcome = error instanceof Error ? error : new Error(String(error));
     }
@@ -242,7 +244,8 @@ export class RedisPresence extends Presence {
 
   async #remove(keys: string[], connectionId: string): Promise<void> {
     if (keys.length === 0 || !this.#writable()) return;
-    await this.#send(keys.map((key) => (batch: ChainableCommander) => batch.hdel(key, connectionId)));
+    // Only this node's own entries: a session resumed on another node keeps the connection id and writes its own.
+    await this.#send(keys.map((key) => (batch: ChainableCommander) => removeOwnEntry(batch, key, connectionId, this.#options.nodeId)));
   }
 
   /** Whether a change can go to Redis now; if not, the state is marked for a write-back instead. */

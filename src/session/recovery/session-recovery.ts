@@ -105,12 +105,14 @@ export class SessionRecovery implements HubRecovery {
   }
 
   joined(connection: Connection): void {
-    this.#persist(connection);
+    // A resume restoring the session's rooms writes the whole record once it is done.
+    if (this.#live.get(connection)?.resuming !== true) this.#persist(connection);
   }
 
   left(connection: Connection, room: string): void {
-    this.#live.get(connection)?.bases.delete(`room:${room}`);
-    this.#persist(connection);
+    const live = this.#live.get(connection);
+    live?.bases.delete(`room:${room}`);
+    if (live?.resuming !== true) this.#persist(connection);
   }
 
   identified(connection: Connection): void {
@@ -179,14 +181,18 @@ export class SessionRecovery implements HubRecovery {
 
   async #restore(connection: Connection, live: Live, record: SessionRecord, owner: string, positions: Readonly<Record<string, string>>): Promise<SessionResumeResult> {
     const history = this.#store.history;
-    const registry = live.hub.registry;
     const ownId = connection.id;
     this.#closeLocal(record.id);
     this.#store.takeovers?.announce(record.id);
     // From here on, recorded events for the session's streams reach this connection but wait until the replay is sent.
     connection.hold();
-    if (!registry.rename(connection, record.id)) return this.#undo(connection, live, record, ownId, []);
-    for (const room of record.rooms) registry.join(connection, room);
+    const renamed = live.hub.rename(connection, record.id);
+    if (renamed === false) return this.#undo(connection, live, record, ownId, []);
+    // Through the hub, so this node subscribes to the session's id and rooms; read the history only once they are
+    // confirmed: an event published between the read and the subscription would otherwise be lost.
+    const entered = record.rooms.map((room) => live.hub.enter(connection, room));
+    await Promise.all([renamed, ...entered]);
+    if (!connection.open) return this.#undo(connection, live, record, ownId, record.rooms);
     const starts = new Map<string, string>();
     for (const [stream, base] of Object.entries(record.bases)) starts.set(stream, startOf(history.compare.bind(history), positions[stream], base));
     let replays: Array<{ events: readonly EventEnvelope[] } | undefined>;
@@ -228,9 +234,11 @@ export class SessionRecovery implements HubRecovery {
 
   /** A resume that cannot be vouched for: the connection is put back as it was, and the claimed session is forgotten. */
   #undo(connection: Connection, live: Live, record: SessionRecord, ownId: string, rooms: readonly string[]): SessionResumeResult {
-    const registry = live.hub.registry;
-    for (const room of rooms) registry.leave(connection, room);
-    registry.rename(connection, ownId);
+    // A connection closed meanwhile was taken out of the registry, and its interests released, by the hub.
+    if (connection.open) {
+      for (const room of rooms) live.hub.exit(connection, room);
+      void live.hub.rename(connection, ownId);
+    }
     const keep = new Set([`connection:${ownId}`, connection.user === undefined ? '' : `user:${connection.user.id}`]);
     for (const frame of connection.release()) {
       if (keep.has((frame.event.position as { stream: string }).stream)) connection.send(frame.data, frame.options);

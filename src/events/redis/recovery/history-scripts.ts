@@ -33,9 +33,12 @@ end
  * Records one event and publishes it, atomically, so that positions and the
  * order every node receives events in agree: the epoch (made with the
  * stream's first event), trimming by age and by count (remembering the
- * newest id trimmed), XADD, the keys' expiry, then PUBLISH of `<pos> <message>`.
+ * newest id trimmed), XADD, the keys' expiry, then PUBLISH (or SPUBLISH on
+ * a Redis Cluster, where the channel shares the keys' hash tag) of
+ * `<mark><pos> <message>`.
  *
- * KEYS: stream, meta (hash: epoch, trimmed). ARGV: maxEvents, maxAgeMs, channel, message, keepMs.
+ * KEYS: stream, meta (hash: epoch, trimmed). ARGV: maxEvents, maxAgeMs,
+ * channel, message, keepMs, 'PUBLISH' | 'SPUBLISH', mark ('' or '@').
  * Returns the position.
  */
 export const recordScript = new LuaScript(`${common}
@@ -56,7 +59,7 @@ local id = redis.call('XADD', KEYS[1], '*', 'm', ARGV[4])
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
 redis.call('PEXPIRE', KEYS[2], ARGV[5])
 local pos = epoch .. '.' .. id
-redis.call('PUBLISH', ARGV[3], pos .. ' ' .. ARGV[4])
+redis.call(ARGV[6], ARGV[3], ARGV[7] .. pos .. ' ' .. ARGV[4])
 return pos
 `);
 

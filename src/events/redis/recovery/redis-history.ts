@@ -1,16 +1,18 @@
-import type { Redis } from 'ioredis';
-import { Subject, merge, type Observable } from 'rxjs';
+import type { Cluster, Redis } from 'ioredis';
+import { Subject, merge, share, tap, type Observable } from 'rxjs';
+import type { Audience } from '../../audience.js';
 import type { Backplane } from '../../backplane.js';
 import type { EventEnvelope } from '../../event-envelope.js';
 import { FROM_START, streamOf, type EventHistory, type Replay, type ResolvedHistoryLimits } from '../../history/event-history.js';
 import { readBackplaneMessage, type BackplaneMessage } from '../backplane-message.js';
 import type { MessageSignature } from '../message-signature.js';
+import { RECORDED_MARK, type RecordedRoute } from '../recorded-message.js';
 import { afterScript, headScript, recordScript } from './history-scripts.js';
 
 /** What a {@link RedisHistory} shares with the rest of the Redis recovery store. */
 export interface RedisHistoryLink {
   /** Commands (scripts, reads). */
-  readonly redis: Redis;
+  readonly redis: Redis | Cluster;
   /** Key and channel prefix. */
   readonly keyPrefix: string;
   readonly nodeId: string;
@@ -24,14 +26,29 @@ export interface RedisHistoryLink {
 /** Heads of streams this node has seen events of, remembered so that a join needs no round trip. */
 const MAX_KNOWN_HEADS = 10_000;
 
+/** A backplane that can say where a recorded event must be published for it to deliver it (the Redis backplane). */
+interface RoutingBackplane extends Backplane {
+  recordedRoute(audience: Audience): RecordedRoute;
+}
+
+function routes(backplane: Backplane): backplane is RoutingBackplane {
+  return typeof (backplane as Partial<RoutingBackplane>).recordedRoute === 'function';
+}
+
 /**
  * Event history in Redis Streams, so a client resumes on any node. A
  * recorded event is written and published by one Lua script (XADD, trim,
- * PUBLISH on its own channel), so every node receives the events of a stream
- * in the order of their positions, its own included: a recorded event
- * reaches local connections once Redis has it, not before. Each stream's
- * keys share a hash tag (`{room:lobby}`), so a Redis Cluster keeps a stream
- * on one shard. A flushed or restarted Redis starts new epochs, and older
+ * PUBLISH), so every node receives the events of a stream in the order of
+ * their positions, its own included: a recorded event reaches local
+ * connections once Redis has it, not before. With the Redis backplane, the
+ * script publishes on the channel the backplane uses for the event's
+ * audience (under interest routing, the room's, user's or connection's
+ * own: only nodes with a local member receive it; `SPUBLISH` on a Redis
+ * Cluster) and the backplane delivers it with its position. With another
+ * backplane, it publishes on one channel of its own that every node's
+ * recovery store reads. Each stream's keys share a hash tag with its
+ * channel (`{room:lobby}`), so a Redis Cluster keeps a stream and its
+ * channel on one shard. A flushed or restarted Redis starts new epochs, and older
  * positions then answer `recovered: false`. While Redis cannot be reached,
  * events are delivered through the backplane without a position: delivered
  * at most once, not recoverable.
@@ -45,6 +62,7 @@ export class RedisHistory implements EventHistory {
   readonly #recorded = new Subject<EventEnvelope>();
   readonly #heads = new Map<string, string>();
   #malformed = 0;
+  #received = 0;
 
   constructor(link: RedisHistoryLink) {
     this.#link = link;
@@ -56,15 +74,35 @@ export class RedisHistory implements EventHistory {
     return `${keyPrefix}recorded`;
   }
 
+  /**
+   * Recorded events this node received from Redis to deliver to its local
+   * connections, its own included. Under interest routing, only those of the
+   * rooms, users and connections it has local members of.
+   */
+  get received(): number {
+    return this.#received;
+  }
+
   /** Messages on the channel that were not a node's (counted, dropped). */
   get malformed(): number {
     return this.#malformed;
   }
 
   wrap(backplane: Backplane): Backplane {
-    const deliveries = merge(backplane.deliveries, this.#recorded);
+    const route = routes(backplane) ? (audience: Audience): RecordedRoute => backplane.recordedRoute(audience) : undefined;
+    const deliveries =
+      route === undefined
+        ? merge(backplane.deliveries, this.#recorded)
+        : backplane.deliveries.pipe(
+            tap((envelope) => {
+              if (envelope.position === undefined) return;
+              this.#received++;
+              this.#remember(envelope.position.stream, envelope.position.pos);
+            }),
+            share(),
+          );
     const wrapped: Backplane = {
-      publish: (envelope) => this.#publish(backplane, envelope),
+      publish: (envelope) => this.#publish(backplane, envelope, route),
       get deliveries(): Observable<EventEnvelope> {
         return deliveries;
       },
@@ -121,6 +159,7 @@ export class RedisHistory implements EventHistory {
       return;
     }
     const pos = raw.slice(0, space);
+    this.#received++;
     this.#remember(stream, pos);
     this.#recorded.next({ ...envelope, position: { stream, pos } });
   }
@@ -129,7 +168,7 @@ export class RedisHistory implements EventHistory {
     this.#recorded.complete();
   }
 
-  #publish(backplane: Backplane, envelope: EventEnvelope): void {
+  #publish(backplane: Backplane, envelope: EventEnvelope, route: ((audience: Audience) => RecordedRoute) | undefined): void {
     const stream = streamOf(envelope.audience, envelope.volatile);
     if (stream === undefined) return backplane.publish(envelope);
     let message: string;
@@ -141,7 +180,9 @@ export class RedisHistory implements EventHistory {
     }
     if (this.#link.signature !== undefined) message = this.#link.signature.sign(message);
     const { limits, keepMs } = this.#link;
-    recordScript.run(this.#link.redis, this.#keys(stream), [limits.maxEvents, limits.maxAgeMs, this.#channel, message, keepMs]).catch((error: unknown) => {
+    const { channel, sharded } = route?.(envelope.audience) ?? { channel: this.#channel, sharded: false };
+    const mark = route === undefined ? '' : RECORDED_MARK;
+    recordScript.run(this.#link.redis, this.#keys(stream), [limits.maxEvents, limits.maxAgeMs, channel, message, keepMs, sharded ? 'SPUBLISH' : 'PUBLISH', mark]).catch((error: unknown) => {
       // Redis is away: the event still goes out, at most once, without a position.
       this.#link.reportError(error);
       backplane.publish(envelope);

@@ -1,9 +1,9 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { SetupError, SetupErrorCode } from '../../../protocol/errors.js';
 import type { RecoverySettings, RecoveryStore, RecoveryStoreFactory } from '../../recovery/recovery-store.js';
 import type { TakeoverChannel } from '../../recovery/takeover-channel.js';
 import { MessageSignature } from '../message-signature.js';
-import { closeRedis, openRedis } from '../redis-connection.js';
+import { closeRedis, openRedisLink } from '../redis-connection.js';
 import { resolveRedisOptions, type RedisScaleOutOptions } from '../redis-options.js';
 import { RedisHistory } from './redis-history.js';
 import { RedisReplyCache } from './redis-reply-cache.js';
@@ -45,21 +45,23 @@ export function redisRecoveryStore(options: RedisScaleOutOptions): RedisRecovery
     whenBuilt();
     return built;
   };
-  return Object.assign(factory, {
-    ready: async (): Promise<void> => {
-      await isBuilt;
-      await (built as { ready(): Promise<void> }).ready();
+  // defineProperties, not Object.assign: assign would read the getter once, now, while nothing is built yet.
+  return Object.defineProperties(factory, {
+    ready: {
+      value: async (): Promise<void> => {
+        await isBuilt;
+        await (built as { ready(): Promise<void> }).ready();
+      },
     },
-    get store() {
-      return built;
-    },
+    store: { get: () => built },
   }) as RedisRecoveryStoreFactory;
 
   function build(settings: RecoverySettings): RecoveryStore & { ready(): Promise<void> } {
     const logger = redisOptions.logger.child({ component: 'redis-recovery' });
     const reportError = (error: unknown): void => logger.warn({ err: error }, 'recovery could not reach Redis');
-    const redis = openRedis(redisOptions, 'recovery');
-    const subscriber = openRedis(redisOptions, 'recovery-sub');
+    // On a Redis Cluster, each script runs on the shard of its keys' hash tag (a stream, its meta and its channel share one).
+    const redis = openRedisLink(redisOptions, 'recovery');
+    const subscriber = openRedisLink(redisOptions, 'recovery-sub');
     for (const connection of [redis, subscriber]) connection.on('error', (error: unknown) => logger.debug({ err: error }, 'redis connection error'));
     const prefix = redisOptions.keyPrefix;
     const signature = redisOptions.signingKey === undefined ? undefined : new MessageSignature(redisOptions.signingKey);
@@ -113,7 +115,7 @@ export function redisRecoveryStore(options: RedisScaleOutOptions): RedisRecovery
   }
 }
 
-function whenReady(redis: Redis): Promise<void> {
+function whenReady(redis: Redis | Cluster): Promise<void> {
   if (redis.status === 'ready') return Promise.resolve();
   return new Promise((resolve) => redis.once('ready', () => resolve()));
 }

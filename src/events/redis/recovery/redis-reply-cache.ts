@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { CachedReply, ReplyCache } from '../../recovery/reply-cache.js';
 import { beginScript, finishScript } from './session-scripts.js';
 
@@ -14,14 +14,14 @@ const POLL_MS = 25;
  * first; the cache expires `ttlMs` after the session's last command.
  */
 export class RedisReplyCache implements ReplyCache {
-  readonly #redis: Redis;
+  readonly #redis: Redis | Cluster;
   readonly #prefix: string;
   readonly #ttlMs: number;
   readonly #max: number;
   readonly #waitMs: number;
   readonly #reportError: (error: unknown) => void;
 
-  constructor(options: { readonly redis: Redis; readonly keyPrefix: string; readonly ttlMs: number; readonly maxPerSession: number; readonly waitMs: number; readonly reportError: (error: unknown) => void }) {
+  constructor(options: { readonly redis: Redis | Cluster; readonly keyPrefix: string; readonly ttlMs: number; readonly maxPerSession: number; readonly waitMs: number; readonly reportError: (error: unknown) => void }) {
     this.#redis = options.redis;
     this.#prefix = options.keyPrefix;
     this.#ttlMs = options.ttlMs;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { SessionRecord, SessionStore } from '../../recovery/session-store.js';
 import { claimScript, disconnectedScript, updateScript } from './session-scripts.js';
 
@@ -11,7 +11,7 @@ import { claimScript, disconnectedScript, updateScript } from './session-scripts
  * later, as a closed connection's do.
  */
 export class RedisSessionStore implements SessionStore {
-  readonly #redis: Redis;
+  readonly #redis: Redis | Cluster;
   readonly #prefix: string;
   readonly #ttlMs: number;
   /** Records held by this node's open connections, by session id: their owner mark and token key. */
@@ -19,7 +19,7 @@ export class RedisSessionStore implements SessionStore {
   readonly #renewal: NodeJS.Timeout;
   readonly #reportError: (error: unknown) => void;
 
-  constructor(options: { readonly redis: Redis; readonly keyPrefix: string; readonly ttlMs: number; readonly reportError: (error: unknown) => void }) {
+  constructor(options: { readonly redis: Redis | Cluster; readonly keyPrefix: string; readonly ttlMs: number; readonly reportError: (error: unknown) => void }) {
     this.#redis = options.redis;
     this.#prefix = options.keyPrefix;
     this.#ttlMs = options.ttlMs;
@@ -32,9 +32,15 @@ export class RedisSessionStore implements SessionStore {
     const key = this.#sessionKey(record.id);
     const hash = hashOf(token);
     this.#open.set(record.id, { owner, tokenKey: this.#tokenKey(hash) });
+    const fields = ['record', JSON.stringify(record), 'owner', owner, 'token', hash, 'user', record.userId ?? '', 'open', '1'];
+    if (this.#redis.isCluster) {
+      // The token key is looked up by the token alone, so it cannot share the session's slot: two writes on a Cluster.
+      await Promise.all([this.#redis.multi().hset(key, ...fields).pexpire(key, this.#ttlMs).exec(), this.#redis.set(this.#tokenKey(hash), record.id, 'PX', this.#ttlMs)]);
+      return;
+    }
     await this.#redis
       .multi()
-      .hset(key, 'record', JSON.stringify(record), 'owner', owner, 'token', hash, 'user', record.userId ?? '', 'open', '1')
+      .hset(key, ...fields)
       .pexpire(key, this.#ttlMs)
       .set(this.#tokenKey(hash), record.id, 'PX', this.#ttlMs)
       .exec();
@@ -76,11 +82,18 @@ export class RedisSessionStore implements SessionStore {
   /** Renews the expiry of the records (and their token keys) of this node's open connections, in one pipeline. */
   #renew(): void {
     if (this.#open.size === 0 || this.#redis.status !== 'ready') return;
-    const pipeline = this.#redis.pipeline();
+    const keys: string[] = [];
     for (const [sessionId, { tokenKey }] of this.#open) {
-      pipeline.pexpire(this.#sessionKey(sessionId), this.#ttlMs);
-      if (tokenKey !== undefined) pipeline.pexpire(tokenKey, this.#ttlMs);
+      keys.push(this.#sessionKey(sessionId));
+      if (tokenKey !== undefined) keys.push(tokenKey);
     }
+    if (this.#redis.isCluster) {
+      // A Cluster pipeline must stay within one slot: one command per key (ioredis sends them to their shards at once).
+      for (const key of keys) this.#redis.pexpire(key, this.#ttlMs).catch(this.#reportError);
+      return;
+    }
+    const pipeline = this.#redis.pipeline();
+    for (const key of keys) pipeline.pexpire(key, this.#ttlMs);
     pipeline.exec().catch(this.#reportError);
   }
 
