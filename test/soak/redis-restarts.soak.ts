@@ -3,7 +3,7 @@
 // from either node must match what the clients did. Run by `npm run soak`.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ClusterClient } from '../support/cluster-client.js';
+import { WsTestClient } from '../support/ws-test-client.js';
 import { NodeProcess } from '../support/node-process.js';
 import { uniquePrefix, useRedis } from '../support/redis.js';
 import { eventually } from '../support/socket-harness.js';
@@ -19,7 +19,7 @@ const CHANGES_PER_OUTAGE = 40;
 const CONVERGENCE_BOUND_MS = 10_000;
 
 interface Tracked {
-  readonly client: ClusterClient;
+  readonly client: WsTestClient;
   readonly node: number;
   readonly user: string;
   readonly rooms: Set<string>;
@@ -40,7 +40,7 @@ describe('Redis killed and restarted under traffic', { skip: redis.skip, timeout
 
   async function open(node: number): Promise<Tracked> {
     const user = pick(USERS);
-    const entry = { client: await ClusterClient.connect(nodes[node]!.port, user), node, user, rooms: new Set<string>() };
+    const entry = { client: await WsTestClient.toNode(nodes[node]!.port, user), node, user, rooms: new Set<string>() };
     tracked.push(entry);
     return entry;
   }

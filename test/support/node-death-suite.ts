@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { NodeProcess } from './node-process.js';
 import { uniquePrefix } from './redis.js';
-import { ClusterClient } from './cluster-client.js';
+import { WsTestClient } from './ws-test-client.js';
 import { eventually } from './socket-harness.js';
 
 const HEARTBEAT_MS = 200;
@@ -18,7 +18,7 @@ const PRESENCE_TTL_MS = 1000;
 export function describeNodeDeath(title: string, skip: string | undefined, redisEnv: () => Record<string, string>): void {
   describe(title, { skip, timeout: 60_000 }, () => {
     const nodes: NodeProcess[] = [];
-    const clients: ClusterClient[] = [];
+    const clients: WsTestClient[] = [];
 
     before(async () => {
       if (skip !== undefined) return;
@@ -30,7 +30,7 @@ export function describeNodeDeath(title: string, skip: string | undefined, redis
         LOG_LEVEL: 'warn',
       };
       nodes.push(...(await Promise.all([0, 1, 2].map(() => NodeProcess.start(env)))));
-      clients.push(...(await Promise.all(nodes.map((node, index) => ClusterClient.connect(node.port, `user-${index}`)))));
+      clients.push(...(await Promise.all(nodes.map((node, index) => WsTestClient.toNode(node.port, `user-${index}`)))));
       await Promise.all(clients.map((client) => client.call('room.join', { room: 'den' })));
     });
 
@@ -40,7 +40,7 @@ export function describeNodeDeath(title: string, skip: string | undefined, redis
     });
 
     it(`vanishes from presence within presenceTtlMs (${PRESENCE_TTL_MS} ms), and the other nodes keep working`, async (t) => {
-      const [a, b, doomed] = clients as [ClusterClient, ClusterClient, ClusterClient];
+      const [a, b, doomed] = clients as [WsTestClient, WsTestClient, WsTestClient];
       assert.deepEqual(await a.call('presence.members', { room: 'den' }), { connectionIds: clients.map((client) => client.connectionId).sort() });
 
       const killedAt = performance.now();
@@ -63,7 +63,7 @@ export function describeNodeDeath(title: string, skip: string | undefined, redis
       assert.ok(doomed.connectionId.length > 0);
 
       await a.call('room.say', { room: 'den', text: 'still here' });
-      assert.equal((await b.nextEvent('fixture.message')).text, 'still here');
+      assert.equal((await b.take('fixture.message')).text, 'still here');
     });
   });
 }

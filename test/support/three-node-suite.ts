@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { NodeProcess } from './node-process.js';
 import { uniquePrefix } from './redis.js';
-import { ClusterClient } from './cluster-client.js';
+import { WsTestClient } from './ws-test-client.js';
 import { eventually } from './socket-harness.js';
 
 /**
@@ -15,12 +15,12 @@ import { eventually } from './socket-harness.js';
 export function describeThreeNodes(title: string, skip: string | undefined, redisEnv: () => Record<string, string>): void {
   describe(title, { skip, timeout: 60_000 }, () => {
     const nodes: NodeProcess[] = [];
-    const clients: ClusterClient[] = [];
-    let a: ClusterClient; // alice, node 0
-    let d: ClusterClient; // dave, node 0: a local room member on the publishing node
-    let b: ClusterClient; // bob, node 1
-    let c: ClusterClient; // carol, node 2
-    let a2: ClusterClient; // alice's second session, node 2
+    const clients: WsTestClient[] = [];
+    let a: WsTestClient; // alice, node 0
+    let d: WsTestClient; // dave, node 0: a local room member on the publishing node
+    let b: WsTestClient; // bob, node 1
+    let c: WsTestClient; // carol, node 2
+    let a2: WsTestClient; // alice's second session, node 2
 
     before(async () => {
       if (skip !== undefined) return;
@@ -28,11 +28,11 @@ export function describeThreeNodes(title: string, skip: string | undefined, redi
       nodes.push(...(await Promise.all([0, 1, 2].map(() => NodeProcess.start(env)))));
       const [n0, n1, n2] = nodes as [NodeProcess, NodeProcess, NodeProcess];
       [a, d, b, c, a2] = await Promise.all([
-        ClusterClient.connect(n0.port, 'alice'),
-        ClusterClient.connect(n0.port, 'dave'),
-        ClusterClient.connect(n1.port, 'bob'),
-        ClusterClient.connect(n2.port, 'carol'),
-        ClusterClient.connect(n2.port, 'alice'),
+        WsTestClient.toNode(n0.port, 'alice'),
+        WsTestClient.toNode(n0.port, 'dave'),
+        WsTestClient.toNode(n1.port, 'bob'),
+        WsTestClient.toNode(n2.port, 'carol'),
+        WsTestClient.toNode(n2.port, 'alice'),
       ]);
       clients.push(a, d, b, c, a2);
       await Promise.all([a, d, b, c].map((client) => client.call('room.join', { room: 'lobby' })));
@@ -45,33 +45,33 @@ export function describeThreeNodes(title: string, skip: string | undefined, redi
 
     it('delivers a room event to members on every node, except the sender, once each', async () => {
       await a.call('room.say', { room: 'lobby', text: 'hi' });
-      assert.equal((await b.nextEvent('fixture.message')).text, 'hi');
-      assert.equal((await c.nextEvent('fixture.message')).text, 'hi');
-      assert.equal((await d.nextEvent('fixture.message')).text, 'hi');
+      assert.equal((await b.take('fixture.message')).text, 'hi');
+      assert.equal((await c.take('fixture.message')).text, 'hi');
+      assert.equal((await d.take('fixture.message')).text, 'hi');
       // A marker sent afterwards from another node: had the sender or the local member got "hi" (again), it would come first.
       await b.call('direct.send', { connectionId: a.connectionId, text: 'marker' });
       await b.call('direct.send', { connectionId: d.connectionId, text: 'marker' });
-      assert.equal((await a.nextEvent('fixture.message')).text, 'marker');
-      assert.equal((await d.nextEvent('fixture.message')).text, 'marker');
-      assert.deepEqual(a2.unread(), [], 'not a member of the room');
+      assert.equal((await a.take('fixture.message')).text, 'marker');
+      assert.equal((await d.take('fixture.message')).text, 'marker');
+      assert.deepEqual(a2.untaken(), [], 'not a member of the room');
     });
 
     it('delivers a user event to every session of the user, on different nodes', async () => {
       await b.call('user.notify', { userId: 'alice', text: 'your order shipped' });
-      assert.equal((await a.nextEvent('fixture.message')).text, 'your order shipped');
-      assert.equal((await a2.nextEvent('fixture.message')).text, 'your order shipped');
+      assert.equal((await a.take('fixture.message')).text, 'your order shipped');
+      assert.equal((await a2.take('fixture.message')).text, 'your order shipped');
     });
 
     it('delivers to all connections on every node, except the sender', async () => {
       await c.call('all.say', { text: 'everyone' });
-      for (const client of [a, d, b, a2]) assert.equal((await client.nextEvent('fixture.message')).text, 'everyone');
+      for (const client of [a, d, b, a2]) assert.equal((await client.take('fixture.message')).text, 'everyone');
       await a.call('direct.send', { connectionId: c.connectionId, text: 'marker' });
-      assert.equal((await c.nextEvent('fixture.message')).text, 'marker');
+      assert.equal((await c.take('fixture.message')).text, 'marker');
     });
 
     it('keeps the order of one publisher across nodes', async () => {
       for (let index = 0; index < 50; index += 1) a.call('room.say', { room: 'lobby', text: String(index) }).catch(() => undefined);
-      for (let index = 0; index < 50; index += 1) assert.equal((await c.nextEvent('fixture.message')).text, String(index));
+      for (let index = 0; index < 50; index += 1) assert.equal((await c.take('fixture.message')).text, String(index));
     });
 
     it('lists the members of a room and the sessions of a user across nodes, from any node', async () => {

@@ -67,7 +67,14 @@ export class WsTestClient<F extends AnyFrame = Frame> extends FrameInbox<F> {
     );
     const hello = await greeted;
     client.#connectionId = (hello.payload as { connectionId: string }).connectionId;
+    // take() and untaken() start after the greeting.
+    client.#taken = client.frames.indexOf(hello) + 1;
     return client;
+  }
+
+  /** Connects to the `/ws` endpoint of a node on 127.0.0.1 (the test nodes read the user from `?user=`). */
+  static toNode(port: number, user?: string): Promise<WsTestClient> {
+    return WsTestClient.connect(`ws://127.0.0.1:${port}/ws${user === undefined ? '' : `?user=${encodeURIComponent(user)}`}`);
   }
 
   /** Resolves with the HTTP status an upgrade is refused with; rejects if it is accepted. */
@@ -143,6 +150,16 @@ export class WsTestClient<F extends AnyFrame = Frame> extends FrameInbox<F> {
     );
     this.#taken = index + 1;
     return this.frames[index]!.payload as Record<string, unknown>;
+  }
+
+  /** The events received so far, oldest first, as `{ type, payload }`. */
+  get eventLog(): Array<{ type: string; payload: Record<string, unknown> }> {
+    return this.frames.filter((frame) => frame.kind === 'event').map((frame) => ({ type: frame.type as string, payload: frame.payload as Record<string, unknown> }));
+  }
+
+  /** The events after the last one {@link take} returned. */
+  untaken(): Array<{ type: string; payload: Record<string, unknown> }> {
+    return this.frames.slice(this.#taken).filter((frame) => frame.kind === 'event').map((frame) => ({ type: frame.type as string, payload: frame.payload as Record<string, unknown> }));
   }
 
   /** Closes from the client side and waits for the close to complete. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
-import { ClusterClient } from '../../support/cluster-client.js';
+import { WsTestClient } from '../../support/ws-test-client.js';
 import { NodeProcess } from '../../support/node-process.js';
 import { uniquePrefix, useRedis } from '../../support/redis.js';
 import { eventually } from '../../support/socket-harness.js';
@@ -63,7 +63,7 @@ const malformed: Array<string | Buffer> = [
 describe('garbage on the Redis channel and keys the nodes use', { skip: redis.skip, timeout: 60_000 }, () => {
   const prefix = uniquePrefix('garbage');
   const nodes: NodeProcess[] = [];
-  const clients: ClusterClient[] = [];
+  const clients: WsTestClient[] = [];
   let intruder: Redis;
 
   before(async () => {
@@ -71,7 +71,7 @@ describe('garbage on the Redis channel and keys the nodes use', { skip: redis.sk
     const env = { REDIS_URL: redis.url, KEY_PREFIX: prefix, LOG_LEVEL: 'warn' };
     nodes.push(...(await Promise.all([0, 1].map(() => NodeProcess.start(env)))));
     const [n0, n1] = nodes as [NodeProcess, NodeProcess];
-    clients.push(...(await Promise.all([ClusterClient.connect(n0.port, 'ann'), ClusterClient.connect(n1.port, 'ben')])));
+    clients.push(...(await Promise.all([WsTestClient.toNode(n0.port, 'ann'), WsTestClient.toNode(n1.port, 'ben')])));
     await Promise.all(clients.map((client) => client.call('room.join', { room: 'ops' })));
     intruder = new Redis(redis.url);
   });
@@ -83,7 +83,7 @@ describe('garbage on the Redis channel and keys the nodes use', { skip: redis.sk
   });
 
   it('drops and counts every malformed message, logs them once, and both nodes keep serving (regression: `null` killed every node)', async () => {
-    const [ann, ben] = clients as [ClusterClient, ClusterClient];
+    const [ann, ben] = clients as [WsTestClient, WsTestClient];
     for (const message of malformed) {
       assert.equal(await intruder.publish(`${prefix}events`, message), 2, 'both nodes are subscribed to the channel');
     }
@@ -107,7 +107,7 @@ describe('garbage on the Redis channel and keys the nodes use', { skip: redis.sk
     }
 
     await ann.call('room.say', { room: 'ops', text: 'still crossing' });
-    assert.equal((await ben.nextEvent('fixture.message')).text, 'still crossing');
+    assert.equal((await ben.take('fixture.message')).text, 'still crossing');
     assert.deepEqual(await ben.call('presence.members', { room: 'ops' }), { connectionIds: [ann.connectionId, ben.connectionId].sort() });
     assert.deepEqual((await intruder.hkeys(`${prefix}room:ops`)).sort(), [ann.connectionId, ben.connectionId].sort(), 'the read removed the junk entries');
   });

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { NodeProcess } from '../../support/node-process.js';
-import { ClusterClient } from '../../support/cluster-client.js';
+import { WsTestClient } from '../../support/ws-test-client.js';
 import { uniquePrefix, useRedis } from '../../support/redis.js';
 import { eventually } from '../../support/socket-harness.js';
 
@@ -11,7 +11,7 @@ const redis = await useRedis({ dedicated: true });
 
 describe('interest routing through a Redis outage', { skip: redis.skip, timeout: 45_000 }, () => {
   const nodes: NodeProcess[] = [];
-  const clients: ClusterClient[] = [];
+  const clients: WsTestClient[] = [];
 
   before(async () => {
     if (redis.skip !== undefined) return;
@@ -27,7 +27,7 @@ describe('interest routing through a Redis outage', { skip: redis.skip, timeout:
   it('resolves a join at once while Redis is away, carries the room once it is back, and drops rooms left meanwhile', async () => {
     const [n0, n1] = nodes as [NodeProcess, NodeProcess];
     const server = redis.skip === undefined ? redis.server! : undefined;
-    const [speaker, member] = await Promise.all([ClusterClient.connect(n0.port, 'speaker'), ClusterClient.connect(n1.port, 'member')]);
+    const [speaker, member] = await Promise.all([WsTestClient.toNode(n0.port, 'speaker'), WsTestClient.toNode(n1.port, 'member')]);
     clients.push(speaker, member);
     await member.call('room.join', { room: 'left-during' });
 
@@ -42,7 +42,7 @@ describe('interest routing through a Redis outage', { skip: redis.skip, timeout:
     await server!.restart();
     await Promise.all(nodes.map((node) => node.until((n) => n.redisStatus === 'up', 'Redis reported up again')));
     await speaker.call('room.say', { room: 'joined-during', text: 'after the outage' });
-    assert.equal((await member.nextEvent('fixture.message')).text, 'after the outage', 'the room joined during the outage is carried');
+    assert.equal((await member.take('fixture.message')).text, 'after the outage', 'the room joined during the outage is carried');
 
     const stats = async (): Promise<{ received: number; channels: number }> => (await member.call('backplane.stats', {})) as { received: number; channels: number };
     // The shared channel, the member's connection and user, the room joined during the outage.
@@ -50,7 +50,7 @@ describe('interest routing through a Redis outage', { skip: redis.skip, timeout:
     const before = (await stats()).received;
     await speaker.call('room.say', { room: 'left-during', text: 'nobody here' });
     await speaker.call('direct.send', { connectionId: member.connectionId, text: 'marker' });
-    assert.equal((await member.nextEvent('fixture.message')).text, 'marker');
+    assert.equal((await member.take('fixture.message')).text, 'marker');
     assert.equal((await stats()).received - before, 1, 'the room left during the outage is not carried');
   });
 });

@@ -5,7 +5,7 @@ import { createRedisScaleOut, type RedisScaleOut } from '../../../src/redis.js';
 import { MemoryTransport } from '../../../src/testing.js';
 import { NodeProcess } from '../../support/node-process.js';
 import { uniquePrefix, useRedis } from '../../support/redis.js';
-import { ClusterClient } from '../../support/cluster-client.js';
+import { WsTestClient } from '../../support/ws-test-client.js';
 import { eventually } from '../../support/socket-harness.js';
 
 const redis = await useRedis();
@@ -17,23 +17,23 @@ interface Stats {
   readonly channels: number;
 }
 
-async function stats(client: ClusterClient): Promise<Stats> {
+async function stats(client: WsTestClient): Promise<Stats> {
   return (await client.call('backplane.stats', {})) as Stats;
 }
 
 describe('interest routing: a node receives only the traffic of audiences it serves', { skip: redis.skip, timeout: 45_000 }, () => {
   const nodes: NodeProcess[] = [];
-  const clients: ClusterClient[] = [];
-  let speaker: ClusterClient; // node 0, publishes
-  let local: ClusterClient; // node 0, member of the room
-  let watcher: ClusterClient; // node 1, asks for its node's stats; joins and leaves the room
+  const clients: WsTestClient[] = [];
+  let speaker: WsTestClient; // node 0, publishes
+  let local: WsTestClient; // node 0, member of the room
+  let watcher: WsTestClient; // node 1, asks for its node's stats; joins and leaves the room
 
   before(async () => {
     if (redis.skip !== undefined) return;
     const env = { REDIS_URL: redis.url, KEY_PREFIX: uniquePrefix('interest'), LOG_LEVEL: 'warn', INTEREST_LINGER_MS: String(LINGER_MS) };
     nodes.push(...(await Promise.all([0, 1].map(() => NodeProcess.start(env)))));
     const [n0, n1] = nodes as [NodeProcess, NodeProcess];
-    [speaker, local, watcher] = await Promise.all([ClusterClient.connect(n0.port, 'sam'), ClusterClient.connect(n0.port, 'lou'), ClusterClient.connect(n1.port, 'wes')]);
+    [speaker, local, watcher] = await Promise.all([WsTestClient.toNode(n0.port, 'sam'), WsTestClient.toNode(n0.port, 'lou'), WsTestClient.toNode(n1.port, 'wes')]);
     clients.push(speaker, local, watcher);
     await local.call('room.join', { room: 'local' });
   });
@@ -54,18 +54,18 @@ describe('interest routing: a node receives only the traffic of audiences it ser
     for (let index = 0; index < count; index += 1) await speaker.call('room.say', { room, text: String(index) });
     const marker = `marker ${++markers}`;
     await speaker.call('direct.send', { connectionId: watcher.connectionId, text: marker });
-    await eventually(() => watcher.events.some((event) => event.payload['text'] === marker), 5000, marker);
+    await eventually(() => watcher.eventLog.some((event) => event.payload['text'] === marker), 5000, marker);
   }
 
   /** The texts the watcher got since `from` (an index into its events), markers left out. */
   function roomTexts(from: number): string[] {
-    return watcher.events.slice(from).map((event) => String(event.payload['text'])).filter((text) => !text.startsWith('marker'));
+    return watcher.eventLog.slice(from).map((event) => String(event.payload['text'])).filter((text) => !text.startsWith('marker'));
   }
 
   it('carries none of a room the node has no member of', async () => {
     const before = await stats(watcher);
     await sayThenMark(50);
-    assert.equal((await local.nextEvent('fixture.message')).text, '0', 'the local member gets the room');
+    assert.equal((await local.take('fixture.message')).text, '0', 'the local member gets the room');
     const afterwards = await stats(watcher);
     assert.equal(afterwards.received - before.received, 1, 'only the marker crossed to the node without members');
   });
@@ -75,7 +75,7 @@ describe('interest routing: a node receives only the traffic of audiences it ser
     await watcher.call('room.join', { room: 'local' });
     assert.equal((await stats(watcher)).channels, base + 1);
     let before = (await stats(watcher)).received;
-    let seen = watcher.events.length;
+    let seen = watcher.eventLog.length;
     await sayThenMark(20);
     assert.deepEqual(roomTexts(seen), Array.from({ length: 20 }, (_, index) => String(index)));
     assert.equal((await stats(watcher)).received - before, 21, 'the room events and the marker');
@@ -83,7 +83,7 @@ describe('interest routing: a node receives only the traffic of audiences it ser
     await watcher.call('room.leave', { room: 'local' });
     await eventually(async () => (await stats(watcher)).channels === base, 5000, 'the room unsubscribed after the linger');
     before = (await stats(watcher)).received;
-    seen = watcher.events.length;
+    seen = watcher.eventLog.length;
     await sayThenMark(20);
     assert.equal((await stats(watcher)).received - before, 1, 'only the marker, once the room was left');
     assert.deepEqual(roomTexts(seen), []);
@@ -96,7 +96,7 @@ describe('interest routing: a node receives only the traffic of audiences it ser
     await watcher.call('room.join', { room: 'back' });
     await new Promise((resolve) => setTimeout(resolve, LINGER_MS * 2));
     assert.equal((await stats(watcher)).channels, base + 1, 'still subscribed: the rejoin came within the linger');
-    const seen = watcher.events.length;
+    const seen = watcher.eventLog.length;
     await speaker.call('room.say', { room: 'back', text: 'still here' });
     await eventually(() => roomTexts(seen).includes('still here'), 5000, 'the event of the room rejoined');
     await watcher.call('room.leave', { room: 'back' });
@@ -106,14 +106,14 @@ describe('interest routing: a node receives only the traffic of audiences it ser
   it('subscribes to a user on its first connection and drops it after its last', async () => {
     const base = (await stats(watcher)).channels;
     const port = nodes[1]!.port;
-    const first = await ClusterClient.connect(port, 'uma');
-    const second = await ClusterClient.connect(port, 'uma');
+    const first = await WsTestClient.toNode(port, 'uma');
+    const second = await WsTestClient.toNode(port, 'uma');
     clients.push(first, second);
     // Each connection's channel, and one for the user.
     assert.equal((await stats(watcher)).channels, base + 3);
     await speaker.call('user.notify', { userId: 'uma', text: 'hello uma' });
-    assert.equal((await first.nextEvent('fixture.message')).text, 'hello uma');
-    assert.equal((await second.nextEvent('fixture.message')).text, 'hello uma');
+    assert.equal((await first.take('fixture.message')).text, 'hello uma');
+    assert.equal((await second.take('fixture.message')).text, 'hello uma');
     await first.close();
     await second.close();
     await eventually(async () => (await stats(watcher)).channels === base, 5000, 'the user and connection channels dropped');
@@ -122,7 +122,7 @@ describe('interest routing: a node receives only the traffic of audiences it ser
 
 describe('interest routing: the join/publish race', { skip: redis.skip, timeout: 45_000 }, () => {
   const nodes: NodeProcess[] = [];
-  const clients: ClusterClient[] = [];
+  const clients: WsTestClient[] = [];
 
   before(async () => {
     if (redis.skip !== undefined) return;
@@ -140,7 +140,7 @@ describe('interest routing: the join/publish race', { skip: redis.skip, timeout:
     const [n0, n1] = nodes as [NodeProcess, NodeProcess];
     const rooms = ['r0', 'r1', 'r2', 'r3'];
     // One speaker per room, each under the per-connection publish budget (200 events/s).
-    const speakers = await Promise.all(rooms.map((room) => ClusterClient.connect(n0.port, `speaker-${room}`)));
+    const speakers = await Promise.all(rooms.map((room) => WsTestClient.toNode(n0.port, `speaker-${room}`)));
     clients.push(...speakers);
     // What the speakers have sent so far: an event numbered above it at a join's reply was published after that join resolved.
     let sent = 0;
@@ -157,10 +157,10 @@ describe('interest routing: the join/publish race', { skip: redis.skip, timeout:
       }),
     );
 
-    const members: Array<{ client: ClusterClient; room: string; from: number }> = [];
+    const members: Array<{ client: WsTestClient; room: string; from: number }> = [];
     for (let round = 0; round < 3; round += 1) {
       const joining = rooms.map(async (room) => {
-        const client = await ClusterClient.connect(n1.port, `${room}-${round}`);
+        const client = await WsTestClient.toNode(n1.port, `${room}-${round}`);
         clients.push(client);
         await client.call('room.join', { room });
         members.push({ client, room, from: sent });
@@ -176,8 +176,8 @@ describe('interest routing: the join/publish race', { skip: redis.skip, timeout:
     for (const [which, room] of rooms.entries()) await speakers[which]!.call('room.say', { room, text: 'end' });
 
     for (const member of members) {
-      await eventually(() => member.client.events.some((event) => event.payload['text'] === 'end'), 5000, `the end of ${member.room} at a member`);
-      const texts = member.client.events.filter((event) => event.type === 'fixture.message').map((event) => String(event.payload['text']));
+      await eventually(() => member.client.eventLog.some((event) => event.payload['text'] === 'end'), 5000, `the end of ${member.room} at a member`);
+      const texts = member.client.eventLog.filter((event) => event.type === 'fixture.message').map((event) => String(event.payload['text']));
       const received = new Set(texts);
       assert.equal(received.size, texts.length, 'no event twice');
       const missing: number[] = [];
