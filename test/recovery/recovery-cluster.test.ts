@@ -6,40 +6,22 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import type { Switchyard } from '../../src/index.js';
-import { createRedisScaleOut, redisRecoveryStore, type RedisHistory, type RedisScaleOut } from '../../src/redis.js';
 import { useRedisCluster } from '../support/redis-cluster.js';
 import { uniquePrefix } from '../support/redis.js';
 import { eventually, within } from '../support/socket-harness.js';
-import { connect, dropTcp, grantOf, positionsOf, resume, serveWithRecovery, shout, shoutsOf, type RecoveryFrame } from './support.js';
+import { connect, dropTcp, grantOf, positionsOf, resume, shout, shoutsOf, startRecoveryNode, closeRecoveryNodes, type RecoveryFrame, type RecoveryNode } from './support.js';
 
 const redis = await useRedisCluster({ masters: 3 });
 
-interface Node {
-  readonly app: Switchyard;
-  readonly url: string;
-  readonly scaleOut: RedisScaleOut;
-  readonly history: RedisHistory;
-}
+type Node = RecoveryNode;
 
 const nodes: Node[] = [];
 
-async function node(url: string, keyPrefix: string): Promise<Node> {
-  const scaleOut = createRedisScaleOut({ url, keyPrefix, reconnectMaxDelayMs: 100 });
-  const store = redisRecoveryStore({ url, keyPrefix, reconnectMaxDelayMs: 100 });
-  const served = await serveWithRecovery({ backplane: scaleOut.backplane, presence: scaleOut.presence, recovery: { store } });
-  await within(Promise.all([scaleOut.ready(), store.ready()]), 10_000, 'the node to reach the cluster');
-  const started = { ...served, scaleOut, history: store.store?.history as RedisHistory };
-  nodes.push(started);
-  return started;
+function node(url: string, keyPrefix: string): Promise<Node> {
+  return startRecoveryNode(nodes, { url, keyPrefix });
 }
 
-after(async () => {
-  for (const { app, scaleOut } of nodes) {
-    await app.close();
-    await scaleOut.close();
-  }
-});
+after(() => closeRecoveryNodes(nodes));
 
 describe('recovery on a Redis Cluster (interest routing, sharded pub/sub)', { skip: redis.skip, timeout: 30_000 }, () => {
   it('delivers recorded events only where the room has members, and resumes a session dropped on node A on node B', async () => {

@@ -7,43 +7,26 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import type { Switchyard } from '../../src/index.js';
-import { createRedisScaleOut, redisRecoveryStore, type RedisBackplaneStats, type RedisHistory, type RedisScaleOut } from '../../src/redis.js';
+import type { RedisBackplaneStats } from '../../src/redis.js';
 import { uniquePrefix, useRedis } from '../support/redis.js';
 import { eventually } from '../support/socket-harness.js';
-import { connect, positionsOf, serveWithRecovery, shout, shoutsOf, type RecoveryFrame } from './support.js';
+import { closeRecoveryNodes, connect, positionsOf, shout, shoutsOf, startRecoveryNode, type RecoveryFrame, type RecoveryNode } from './support.js';
 
 const redis = await useRedis();
 
-interface Node {
-  readonly app: Switchyard;
-  readonly url: string;
-  readonly scaleOut: RedisScaleOut;
-  readonly history: RedisHistory;
-}
+type Node = RecoveryNode;
 
 const nodes: Node[] = [];
 
-async function node(url: string, keyPrefix: string, routing: 'interest' | 'broadcast'): Promise<Node> {
-  const scaleOut = createRedisScaleOut({ url, keyPrefix, routing, reconnectMaxDelayMs: 100 });
-  const store = redisRecoveryStore({ url, keyPrefix, reconnectMaxDelayMs: 100 });
-  const served = await serveWithRecovery({ backplane: scaleOut.backplane, presence: scaleOut.presence, recovery: { store } });
-  await Promise.all([scaleOut.ready(), store.ready()]);
-  const started = { ...served, scaleOut, history: store.store?.history as RedisHistory };
-  nodes.push(started);
-  return started;
+function node(url: string, keyPrefix: string, routing: 'interest' | 'broadcast'): Promise<Node> {
+  return startRecoveryNode(nodes, { url, keyPrefix, scaleOut: { routing } });
 }
 
 function statsOf(node: Node): RedisBackplaneStats {
   return node.scaleOut.backplane.stats;
 }
 
-after(async () => {
-  for (const { app, scaleOut } of nodes) {
-    await app.close();
-    await scaleOut.close();
-  }
-});
+after(() => closeRecoveryNodes(nodes));
 
 describe('recorded events and interest routing', { skip: redis.skip, timeout: 30_000 }, () => {
   const url = redis.skip === undefined ? redis.url : '';

@@ -1,40 +1,22 @@
 /** Sessions that survive a reconnect across nodes: two applications on one Redis, real sockets. */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Switchyard } from '../../src/index.js';
-import { createRedisScaleOut, redisRecoveryStore, type RedisScaleOut } from '../../src/redis.js';
 import { eventually } from '../support/socket-harness.js';
 import { uniquePrefix, useRedis, type RedisServer } from '../support/redis.js';
-import { ask, connect, dropTcp, grantOf, idOf, positionsOf, resume, serveWithRecovery, shout, shoutsOf } from './support.js';
+import { ask, connect, dropTcp, grantOf, idOf, positionsOf, resume, serveWithRecovery, shout, shoutsOf, startRecoveryNode, closeRecoveryNodes, type RecoveryNode } from './support.js';
 
 const shared = await useRedis();
 const dedicated = shared.skip === undefined ? await useRedis({ dedicated: true }) : shared;
 
-interface Node {
-  readonly app: Switchyard;
-  readonly url: string;
-  readonly runs: { count: number };
-  readonly scaleOut: RedisScaleOut;
-}
+type Node = RecoveryNode;
 
 const nodes: Node[] = [];
 
-async function node(url: string, keyPrefix: string, history?: { maxEvents?: number }): Promise<Node> {
-  const scaleOut = createRedisScaleOut({ url, keyPrefix, reconnectMaxDelayMs: 100 });
-  const store = redisRecoveryStore({ url, keyPrefix, reconnectMaxDelayMs: 100 });
-  const served = await serveWithRecovery({ backplane: scaleOut.backplane, presence: scaleOut.presence, recovery: { ttlMs: 10_000, history, store } });
-  await Promise.all([scaleOut.ready(), store.ready()]);
-  const started = { ...served, scaleOut };
-  nodes.push(started);
-  return started;
+function node(url: string, keyPrefix: string, history?: { maxEvents?: number }): Promise<Node> {
+  return startRecoveryNode(nodes, { url, keyPrefix, recovery: { history } });
 }
 
-after(async () => {
-  for (const { app, scaleOut } of nodes) {
-    await app.close();
-    await scaleOut.close();
-  }
-});
+after(() => closeRecoveryNodes(nodes));
 
 describe('recovery across nodes on Redis', { skip: shared.skip, timeout: 60_000 }, () => {
   let a: Node;

@@ -8,44 +8,31 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { z } from 'zod';
-import { defineCommand, to, type Switchyard } from '../../src/index.js';
-import { createRedisScaleOut, redisRecoveryStore, type RedisScaleOut } from '../../src/redis.js';
+import { defineCommand, to } from '../../src/index.js';
 import { Shouted } from '../support/fixtures.js';
 import { uniquePrefix, useRedis } from '../support/redis.js';
 import { eventually } from '../support/socket-harness.js';
-import { ask, connect, dropTcp, grantOf, idOf, positionsOf, resume, shout, shoutsOf, serveWithRecovery } from './support.js';
+import { ask, connect, dropTcp, grantOf, idOf, positionsOf, resume, shout, shoutsOf, startRecoveryNode, closeRecoveryNodes, type RecoveryNode } from './support.js';
 
 const redis = await useRedis();
 
 /** A volatile event to a room: not kept, delivered only live. */
 const Whisper = defineCommand('test.whisper', { payload: z.object({ room: z.string(), text: z.string() }) });
 
-interface Node {
-  readonly app: Switchyard;
-  readonly url: string;
-  readonly scaleOut: RedisScaleOut;
-}
+type Node = RecoveryNode;
 
 const nodes: Node[] = [];
 
-async function node(url: string, keyPrefix: string): Promise<Node> {
-  const scaleOut = createRedisScaleOut({ url, keyPrefix, routing: 'interest', interestLingerMs: 200, reconnectMaxDelayMs: 100 });
-  const store = redisRecoveryStore({ url, keyPrefix, reconnectMaxDelayMs: 100 });
-  const served = await serveWithRecovery({ backplane: scaleOut.backplane, presence: scaleOut.presence, recovery: { store } }, (application) =>
-    application.register(Whisper, ({ room, text }, ctx) => ctx.publish(Shouted, { text, from: ctx.connectionId }, to.room(room), { volatile: true })),
-  );
-  await Promise.all([scaleOut.ready(), store.ready()]);
-  const started = { ...served, scaleOut };
-  nodes.push(started);
-  return started;
+function node(url: string, keyPrefix: string): Promise<Node> {
+  return startRecoveryNode(nodes, {
+    url,
+    keyPrefix,
+    scaleOut: { routing: 'interest', interestLingerMs: 200 },
+    setup: (application) => application.register(Whisper, ({ room, text }, ctx) => ctx.publish(Shouted, { text, from: ctx.connectionId }, to.room(room), { volatile: true })),
+  });
 }
 
-after(async () => {
-  for (const { app, scaleOut } of nodes) {
-    await app.close();
-    await scaleOut.close();
-  }
-});
+after(() => closeRecoveryNodes(nodes));
 
 describe('a resume and interest routing', { skip: redis.skip, timeout: 30_000 }, () => {
   const url = redis.skip === undefined ? redis.url : '';

@@ -1,7 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
-import { defineCommand, typed, type Switchyard, type SwitchyardOptions } from '../../src/index.js';
+import { defineCommand, typed, type RecoveryOptions, type Switchyard, type SwitchyardOptions } from '../../src/index.js';
+import { createRedisScaleOut, redisRecoveryStore, type RedisHistory, type RedisScaleOut, type RedisScaleOutOptions } from '../../src/redis.js';
 import { registerFixtures } from '../support/fixtures.js';
 import { eventually, serve, within } from '../support/socket-harness.js';
 import { WsTestClient, type Frame } from '../support/ws-test-client.js';
@@ -105,3 +106,39 @@ export async function resume(client: WsTestClient, token: string, positions: Rec
   const index = client.frames.indexOf(frame);
   return { before: client.frames.slice(start, index) as RecoveryFrame[], result: frame.payload as never };
 }
+
+/** An application with recovery in Redis, served on 127.0.0.1 in this process, as one node of several. */
+export interface RecoveryNode {
+  readonly app: Switchyard;
+  readonly url: string;
+  readonly runs: { count: number };
+  readonly scaleOut: RedisScaleOut;
+  readonly history: RedisHistory;
+}
+
+/**
+ * Starts a node on Redis (or a Redis Cluster at `url`) whose backplane, presence and recovery store share
+ * `keyPrefix`, once all of them are ready; `nodes` collects it for {@link closeRecoveryNodes}.
+ */
+export async function startRecoveryNode(
+  nodes: RecoveryNode[],
+  options: { url: string; keyPrefix: string; scaleOut?: Partial<RedisScaleOutOptions>; recovery?: Omit<RecoveryOptions, 'store'>; setup?: (application: Switchyard) => void },
+): Promise<RecoveryNode> {
+  const { url, keyPrefix } = options;
+  const scaleOut = createRedisScaleOut({ url, keyPrefix, reconnectMaxDelayMs: 100, ...options.scaleOut });
+  const store = redisRecoveryStore({ url, keyPrefix, reconnectMaxDelayMs: 100 });
+  const served = await serveWithRecovery({ backplane: scaleOut.backplane, presence: scaleOut.presence, recovery: { ttlMs: 10_000, ...options.recovery, store } }, options.setup);
+  await within(Promise.all([scaleOut.ready(), store.ready()]), 10_000, 'the node to reach Redis');
+  const node = { ...served, scaleOut, history: store.store?.history as RedisHistory };
+  nodes.push(node);
+  return node;
+}
+
+/** Closes the nodes {@link startRecoveryNode} started, each application before its Redis links. */
+export async function closeRecoveryNodes(nodes: readonly RecoveryNode[]): Promise<void> {
+  for (const { app, scaleOut } of nodes) {
+    await app.close();
+    await scaleOut.close();
+  }
+}
+

@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
 import { Redis } from 'ioredis';
+import { freePort, spawnRedisServer } from './redis.js';
 
 const required = process.env['REQUIRE_SERVICES'] === '1';
 
@@ -144,31 +145,11 @@ export class RedisCluster {
   }
 
   async #startServer(port: number): Promise<void> {
-    const child = spawn(
-      'redis-server',
-      [
-        '--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', join(this.#directory, `nodes-${port}.conf`),
-        '--cluster-node-timeout', '1000', '--cluster-replica-validity-factor', '0', '--dir', this.#directory, '--save', '', '--appendonly', 'no', '--daemonize', 'no',
-      ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
+    const child = await spawnRedisServer([
+      '--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', join(this.#directory, `nodes-${port}.conf`),
+      '--cluster-node-timeout', '1000', '--cluster-replica-validity-factor', '0', '--dir', this.#directory, '--save', '', '--appendonly', 'no', '--daemonize', 'no',
+    ]);
     this.#children.set(port, child);
-    let output = '';
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`redis-server did not start on port ${port}: ${output}`)), 10_000);
-      child.stdout?.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-        if (output.includes('Ready to accept connections')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`redis-server exited with ${code}: ${output}`));
-      });
-    });
-    child.stdout?.resume();
   }
 }
 
@@ -183,15 +164,4 @@ async function isFree(port: number): Promise<boolean> {
   server.close();
   await once(server, 'close');
   return true;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  await once(server, 'close');
-  if (address === null || typeof address === 'string') throw new Error('no free port');
-  return address.port;
 }

@@ -9,7 +9,8 @@ import type { Connection } from '../../session/connection.js';
 import { ConnectionHub } from '../../session/connection-hub.js';
 import { isJwtAuthenticator } from '../../auth/jwt-authenticator.js';
 import { noTelemetry } from '../../observability/no-telemetry.js';
-import { DEFAULT_DRAIN_DEADLINE_MS, type DrainOptions, type Transport, type TransportContext } from '../transport.js';
+import type { DrainOptions, Transport, TransportContext } from '../transport.js';
+import { TransportShutdown } from '../transport-shutdown.js';
 import { authenticateUpgrade } from '../websocket/authenticate-upgrade.js';
 import type { SendPolicy } from '../websocket/ws-socket.js';
 import { decodeHttpCommand, readCommandMeta } from './decode-http-command.js';
@@ -69,10 +70,8 @@ export class HttpTransport implements Transport {
   #others: RequestListener[] = [];
   #heartbeat: NodeJS.Timeout | undefined;
   #sequence = 0;
-  #accepting = true;
   #starting: Promise<void> | undefined;
-  #closing: Promise<void> | undefined;
-  #drained: Promise<boolean> | undefined;
+  readonly #shutdown = new TransportShutdown(() => this.#close(), () => this.#hub);
   readonly #onRequest = (request: IncomingMessage, response: ServerResponse): void => {
     if (this.handle(request, response)) return;
     if (this.#others.length === 0) return void answerError(response, 404, ErrorCode.UNKNOWN_COMMAND, `nothing is served at this path; commands are POST ${this.#options.commandsPrefix}{type}, events GET ${this.#options.eventsPath}`);
@@ -100,7 +99,7 @@ export class HttpTransport implements Transport {
   }
 
   async start(context: TransportContext): Promise<void> {
-    if (this.#closing !== undefined) throw new SetupError(SetupErrorCode.CLOSED, 'the transport is closed');
+    if (this.#shutdown.closed) throw new SetupError(SetupErrorCode.CLOSED, 'the transport is closed');
     if (this.#starting !== undefined) throw new SetupError(SetupErrorCode.ALREADY_STARTED, 'the transport is already started');
     return (this.#starting = this.#start(context));
   }
@@ -170,7 +169,7 @@ export class HttpTransport implements Transport {
     if (request.method !== 'POST') return answerError(response, 405, ErrorCode.BAD_FRAME, 'commands are sent with POST', { allow: 'POST', ...unread });
     const hub = this.#hub;
     const implicit = this.#implicit;
-    if (hub === undefined || implicit === undefined || this.#closing !== undefined) return answerError(response, 503, ErrorCode.UNAVAILABLE, 'the server is not serving commands', unread);
+    if (hub === undefined || implicit === undefined || this.#shutdown.closed) return answerError(response, 503, ErrorCode.UNAVAILABLE, 'the server is not serving commands', unread);
     const type = decodeType(rawType);
     if (type instanceof CommandError) return answerError(response, 400, type.code, type.message, unread);
     const meta = readCommandMeta(request.headers);
@@ -198,7 +197,7 @@ export class HttpTransport implements Transport {
     if (request.method !== 'GET') return answerError(response, 405, ErrorCode.BAD_FRAME, 'the event stream is opened with GET', { allow: 'GET' });
     const hub = this.#hub;
     const policy = this.#policy;
-    if (hub === undefined || policy === undefined || !this.#accepting || this.#closing !== undefined) return answerError(response, 503, ErrorCode.UNAVAILABLE, 'the server is not opening sessions');
+    if (hub === undefined || policy === undefined || !this.#shutdown.accepting) return answerError(response, 503, ErrorCode.UNAVAILABLE, 'the server is not opening sessions');
     if (this.#streams.size >= this.#options.maxStreams) return answerError(response, 503, ErrorCode.UNAVAILABLE, 'the server holds as many event streams as it may');
     // The address's budget comes before authenticate(), the costly step a flood would aim at.
     const admission = hub.budgets.admit(request.socket);
@@ -211,7 +210,7 @@ export class HttpTransport implements Transport {
       lease.release();
       return answerError(response, 429, ErrorCode.RATE_LIMITED, identified.reason, retryAfter(identified.retryAfterMs));
     }
-    if (!this.#accepting || this.#closing !== undefined || response.destroyed) {
+    if (!this.#shutdown.accepting || response.destroyed) {
       lease.release();
       return answerError(response, 503, ErrorCode.UNAVAILABLE, 'the server is not opening sessions');
     }
@@ -263,7 +262,7 @@ export class HttpTransport implements Transport {
   }
 
   close(): Promise<void> {
-    return (this.#closing ??= this.#close());
+    return this.#shutdown.close();
   }
 
   /**
@@ -276,23 +275,10 @@ export class HttpTransport implements Transport {
    * process.once('SIGTERM', () => void transport.drain({ deadlineMs: 10_000 }));
    */
   drain(options: DrainOptions = {}): Promise<boolean> {
-    return (this.#drained ??= this.#drain(options.deadlineMs ?? DEFAULT_DRAIN_DEADLINE_MS));
-  }
-
-  async #drain(deadlineMs: number): Promise<boolean> {
-    const hub = this.#hub;
-    if (hub === undefined || this.#closing !== undefined) {
-      await this.close();
-      return true;
-    }
-    this.#accepting = false;
-    const finished = await hub.drain(deadlineMs);
-    await this.close();
-    return finished;
+    return this.#shutdown.drain(options);
   }
 
   async #close(): Promise<void> {
-    this.#accepting = false;
     await this.#starting?.catch(ignore);
     this.#release();
     const server = this.#server;

@@ -6,7 +6,8 @@ import type { Identity } from '../../protocol/identity.js';
 import { SetupError, SetupErrorCode } from '../../protocol/errors.js';
 import type { TokenVerifier } from '../../commands/session.js';
 import { ConnectionHub } from '../../session/connection-hub.js';
-import { DEFAULT_DRAIN_DEADLINE_MS, type DrainOptions, type Transport, type TransportContext } from '../transport.js';
+import type { DrainOptions, Transport, TransportContext } from '../transport.js';
+import { TransportShutdown } from '../transport-shutdown.js';
 import { selectProtocol } from '../../auth/bearer-token.js';
 import { isJwtAuthenticator } from '../../auth/jwt-authenticator.js';
 import type { ClientLease } from '../../session/client-budgets.js';
@@ -17,7 +18,6 @@ import { createOwnServer, HandshakeGuard } from './own-server.js';
 import { normalizeOrigin, resolveWebSocketOptions, type WebSocketTransportOptions, type ResolvedWebSocketOptions } from './websocket-options.js';
 import { WsSocket, type SendPolicy } from './ws-socket.js';
 import { noTelemetry } from '../../observability/no-telemetry.js';
-
 
 /**
  * Serves the bus over real WebSockets (`ws`): on its own port, or on the
@@ -44,10 +44,8 @@ export class WebSocketTransport implements Transport {
   // Upgrades past the checks but still authenticating count against maxConnections too.
   #upgrading = 0;
   #starting: Promise<void> | undefined;
-  #closing: Promise<void> | undefined;
+  readonly #shutdown = new TransportShutdown(() => this.#close(), () => this.#hub);
   #stopping: Promise<void> | undefined;
-  #drained: Promise<boolean> | undefined;
-  #accepting = true;
   readonly #onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const fail = (error: unknown): void => {
       this.#context?.reportError(error);
@@ -86,7 +84,7 @@ export class WebSocketTransport implements Transport {
    * `close()` during a start waits for it, then closes what it opened.
    */
   async start(context: TransportContext): Promise<void> {
-    if (this.#closing !== undefined) throw new SetupError(SetupErrorCode.CLOSED, 'the transport is closed');
+    if (this.#shutdown.closed) throw new SetupError(SetupErrorCode.CLOSED, 'the transport is closed');
     if (this.#starting !== undefined) throw new SetupError(SetupErrorCode.ALREADY_STARTED, 'the transport is already started');
     return (this.#starting = this.#start(context));
   }
@@ -132,7 +130,7 @@ export class WebSocketTransport implements Transport {
   }
 
   close(): Promise<void> {
-    return (this.#closing ??= this.#close());
+    return this.#shutdown.close();
   }
 
   /**
@@ -145,23 +143,10 @@ export class WebSocketTransport implements Transport {
    * process.once('SIGTERM', () => void transport.drain({ deadlineMs: 10_000 }));
    */
   drain(options: DrainOptions = {}): Promise<boolean> {
-    return (this.#drained ??= this.#drain(options.deadlineMs ?? DEFAULT_DRAIN_DEADLINE_MS));
-  }
-
-  async #drain(deadlineMs: number): Promise<boolean> {
-    const hub = this.#hub;
-    if (hub === undefined || this.#closing !== undefined) {
-      await this.close();
-      return true;
-    }
-    this.#accepting = false;
-    const finished = await hub.drain(deadlineMs);
-    await this.close();
-    return finished;
+    return this.#shutdown.drain(options);
   }
 
   async #close(): Promise<void> {
-    this.#accepting = false;
     // A start still binding its port is let finish, so that what it opened is closed too.
     await this.#starting?.catch(ignore);
     await this.#stop();
@@ -194,7 +179,7 @@ export class WebSocketTransport implements Transport {
       return;
     }
     const wss = this.#wss;
-    if (wss === undefined || !this.#accepting || this.#closing !== undefined) return void rejectHandshake(socket, 503, 'Service Unavailable');
+    if (wss === undefined || !this.#shutdown.accepting) return void rejectHandshake(socket, 503, 'Service Unavailable');
     socket.on('error', ignore);
     const allowed = this.#options.allowedOrigins;
     const origin = request.headers.origin;
@@ -239,7 +224,7 @@ export class WebSocketTransport implements Transport {
       lease.release();
       return void this.#tooMany(socket, identified.reason, identified.retryAfterMs);
     }
-    if (!this.#accepting || this.#closing !== undefined || !socket.writable) {
+    if (!this.#shutdown.accepting || !socket.writable) {
       lease.release();
       return void rejectHandshake(socket, 503, 'Service Unavailable');
     }
@@ -270,7 +255,7 @@ export class WebSocketTransport implements Transport {
   #accept(ws: WebSocket, user: Identity | undefined, lease: ClientLease): void {
     const hub = this.#hub;
     const policy = this.#sendPolicy;
-    if (hub === undefined || policy === undefined || this.#closing !== undefined) {
+    if (hub === undefined || policy === undefined || this.#shutdown.closed) {
       lease.release();
       return void ws.terminate();
     }
