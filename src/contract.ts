@@ -14,7 +14,7 @@ export type { ErrorReply, EventFrame, Reply, RequestFrame, ResultReply, ServerFr
 export type { CommandMeta } from './protocol/command-meta.js';
 export { CloseCode, CommandError, ErrorCode, SwitchyardError } from './protocol/errors.js';
 export type { ErrorDetail } from './protocol/errors.js';
-export { SessionConnected, SessionDraining } from './protocol/session-events.js';
+export { SessionConnected, SessionDraining, SessionResumed } from './protocol/session-events.js';
 export { SessionReauth } from './protocol/session-commands.js';
 export { SessionResume } from './protocol/session-resume.js';
 export type { EventPosition, ResumeGrant, SessionResumePayload, SessionResumeResult } from './protocol/session-resume.js';

@@ -53,7 +53,7 @@ export { MemoryBackplane } from './events/memory-backplane.js';
 export { Presence } from './events/presence.js';
 export type { PresenceEntry } from './events/presence.js';
 export { MemoryPresence } from './events/memory-presence.js';
-export { SessionConnected, SessionDraining } from './protocol/session-events.js';
+export { SessionConnected, SessionDraining, SessionResumed } from './protocol/session-events.js';
 export { SessionReauth } from './protocol/session-commands.js';
 export { SessionResume } from './protocol/session-resume.js';
 export type { EventPosition, ResumeGrant, SessionResumePayload, SessionResumeResult } from './protocol/session-resume.js';

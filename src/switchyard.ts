@@ -22,7 +22,7 @@ import { jsonCodec } from './transport/codecs/json-codec.js';
 import { resolveHubOptions, type ResolvedHubOptions } from './session/hub-options.js';
 import type { DrainOptions, Transport } from './transport/transport.js';
 import type { EventDefinition } from './protocol/define-event.js';
-import { SessionConnected, SessionDraining } from './protocol/session-events.js';
+import { SessionConnected, SessionDraining, SessionResumed } from './protocol/session-events.js';
 import { asyncApiDocument } from './protocol/asyncapi/asyncapi-document.js';
 import type { AsyncApiOptions } from './protocol/asyncapi/asyncapi-options.js';
 import type { AsyncApiDocument } from './protocol/asyncapi/asyncapi-types.js';
@@ -100,6 +100,8 @@ export class Switchyard {
     // Served only where the endpoint verifies tokens; elsewhere session.reauth is an unknown command, reported even without an id.
     this.bus.registerBuiltin(SessionReauth, sessionReauth, { servesSession: (session) => session.verifyToken !== undefined });
     this.#recovery = options.recovery === undefined || options.recovery === false ? undefined : setUpRecovery(options.recovery, { bus: this.bus, backplane: this.#backplane, presence: this.presence, reportError: this.#reportError, resumed: (recovered, replayed) => telemetry.sessionResumed?.(recovered, replayed) });
+    // An event stream that reconnects with Last-Event-ID is told how its resume went.
+    if (this.#recovery !== undefined) this.#events.set(SessionResumed.type, SessionResumed);
     // With recovery, events go through the backplane that records them.
     const backplane = this.#recovery?.backplane ?? this.#backplane;
     this.#rooms = new RoomGate({ presence: this.presence, publisher: this.publisher, send: this.#sendControl });

@@ -8,6 +8,7 @@ import {
   ErrorCode,
   SessionConnected,
   SessionDraining,
+  SessionResumed,
   SessionReauth,
   SetupError,
   SetupErrorCode,
@@ -86,12 +87,15 @@ describe('app.asyncapi()', () => {
     const commands = app.bus.commands();
     // Loaded from demo/handlers/, in the order of the file names; then the built-ins (the demo has recovery on).
     assert.deepEqual(commands.map((command) => command.type), ['cart.addItem', 'cart.get', 'chat.say', 'echo', 'room.join', 'room.leave', 'room.stats', 'session.reauth', 'session.resume']);
-    assertComplete(document, commands, [SessionConnected, SessionDraining, RoomJoined, RoomLeft, ChatMessage, CartUpdated]);
+    assertComplete(document, commands, [SessionConnected, SessionDraining, SessionResumed, RoomJoined, RoomLeft, ChatMessage, CartUpdated]);
     for (const command of commands) {
       const sent = operationFor(document, 'send', command.type).messages[0]!.$ref;
       if (command.schema !== undefined) assert.deepEqual(payloadSchemaOf(document, sent), draft07(command.schema, 'input'), command.type);
     }
     assert.deepEqual(payloadSchemaOf(document, operationFor(document, 'receive', 'chat.message').messages[0]!.$ref), draft07(ChatMessage.schema, 'output'));
+    // Recovery's built-ins are described, not left as TypeScript-only types.
+    assert.deepEqual((payloadSchemaOf(document, operationFor(document, 'send', 'session.resume').messages[0]!.$ref) as { required: string[] }).required, ['token']);
+    assert.deepEqual((payloadSchemaOf(document, operationFor(document, 'receive', 'session.resumed').messages[0]!.$ref) as { required: string[] }).required, ['recovered', 'rooms', 'replayed', 'resume']);
     const error = document.components.schemas['error'] as { properties: { code: { enum: string[] } } };
     assert.deepEqual(error.properties.code.enum, Object.values(ErrorCode));
     await app.close();

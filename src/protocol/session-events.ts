@@ -1,7 +1,7 @@
 import type { Identity } from './identity.js';
 import { typed } from './typed.js';
 import { defineEvent } from './define-event.js';
-import type { ResumeGrant } from './session-resume.js';
+import type { ResumeGrant, SessionResumeResult } from './session-resume.js';
 
 /**
  * Sent to every new connection first: its id, and who it is. With recovery
@@ -27,3 +27,14 @@ export const SessionConnected = defineEvent('session.connected', typed<{ connect
  */
 export const SessionDraining = defineEvent('session.draining', typed<{ retryAfterMs: number }>());
 
+
+/**
+ * Sent on an HTTP event stream opened with `Last-Event-ID` when recovery is
+ * on: the outcome of resuming the session that ID names, as `session.resume`
+ * answers it on a socket. It follows `session.connected` and the replayed
+ * events; `recovered: false` means nothing was restored and the client resyncs.
+ *
+ * @example
+ * source.addEventListener('session.resumed', (event) => { if (!JSON.parse(event.data).recovered) resync(); });
+ */
+export const SessionResumed = defineEvent('session.resumed', typed<SessionResumeResult>());

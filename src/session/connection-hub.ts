@@ -366,7 +366,7 @@ export class ConnectionHub implements ConnectionOwner {
 
   /** Sends one recorded event to one connection now, as delivery encodes it: what a resume replays. */
   sendEvent(connection: Connection, envelope: EventEnvelope): void {
-    connection.send(this.#context.codec.encodeEvent(envelope.type, envelope.payload, envelope.position));
+    connection.replay(this.#context.codec.encodeEvent(envelope.type, envelope.payload, envelope.position), envelope.position);
   }
 
   /** Stops delivering and closes every connection with 1001. */

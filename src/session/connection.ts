@@ -8,6 +8,7 @@ import type { SlidingCount } from './sliding-count.js';
 import type { TokenBucket } from './token-bucket.js';
 import type { AskOptions } from '../commands/command-context.js';
 import type { EventEnvelope } from '../events/event-envelope.js';
+import type { EventPosition, ResumeGrant } from '../protocol/session-resume.js';
 
 /** An event frame held back while a resume replays history (recovery). */
 export interface HeldFrame {
@@ -93,7 +94,17 @@ export class Connection implements Session {
    */
   send(data: string | Buffer, options?: SendOptions, event?: EventEnvelope): void {
     if (this.#held !== undefined && event?.position !== undefined) this.#held.push({ data, options, event });
-    else if (this.#open) this.#socket.send(data, options);
+    else if (this.#open) this.#socket.send(data, options, event?.position);
+  }
+
+  /** Sends an event a resume replays from history, at once: past the hold that keeps live events behind the replay. */
+  replay(data: string, position: EventPosition | undefined): void {
+    if (this.#open) this.#socket.send(data, undefined, position);
+  }
+
+  /** Passes the session's resume grant to the socket; only recovery calls it, when it issues or rotates one. */
+  granted(grant: ResumeGrant): void {
+    this.#socket.resumeGranted?.(grant);
   }
 
   /** Holds back recorded events until {@link release}; only recovery calls it. */
@@ -122,8 +133,8 @@ export class Connection implements Session {
     if (this.#held !== undefined && event?.position !== undefined) return void this.#held.push({ data: frame.data, options, event });
     if (!this.#open) return;
     const socket = this.#socket;
-    if (socket.sendPrepared === undefined) socket.send(frame.data, options);
-    else socket.sendPrepared(frame, options);
+    if (socket.sendPrepared === undefined) socket.send(frame.data, options, event?.position);
+    else socket.sendPrepared(frame, options, event?.position);
   }
 
   /** Hands an inbound frame to the hub. */

@@ -23,6 +23,7 @@ export class HttpTestClient extends FrameInbox {
   readonly #abort = new AbortController();
   #connectionId = '';
   #token = '';
+  #lastEventId: string | undefined;
   #nextId = 0;
 
   private constructor(base: string, headers: Record<string, string>) {
@@ -46,6 +47,11 @@ export class HttpTestClient extends FrameInbox {
     return this.#connectionId;
   }
 
+  /** The last SSE `id:` the stream carried (recovery's resume cursor), as an EventSource would send it back in `Last-Event-ID`. */
+  get lastEventId(): string | undefined {
+    return this.#lastEventId;
+  }
+
   /** The token a POST names this session by. */
   get sessionToken(): string {
     return this.#token;
@@ -54,6 +60,7 @@ export class HttpTestClient extends FrameInbox {
   async #read(body: ReadableStream<Uint8Array>): Promise<void> {
     const parser = createParser({
       onEvent: (event) => {
+        if (event.id !== undefined) this.#lastEventId = event.id;
         const payload = JSON.parse(event.data) as unknown;
         if (event.event === 'session.connected') {
           // The token is the transport's plumbing, kept here as a client library would; the greeting is recorded as a socket's.

@@ -1,7 +1,8 @@
 import type { EventDefinition } from '../define-event.js';
 import type { AnyCommand } from '../define-command.js';
 import { SessionReauth } from '../session-commands.js';
-import { SessionConnected, SessionDraining } from '../session-events.js';
+import { SessionConnected, SessionDraining, SessionResumed } from '../session-events.js';
+import { SessionResume } from '../session-resume.js';
 import type { JsonSchema } from './to-json-schema.js';
 
 const identity: JsonSchema = {
@@ -11,6 +12,24 @@ const identity: JsonSchema = {
   properties: {
     id: { type: 'string', description: 'Stable user id, shared by every session of this user.' },
     roles: { type: 'array', items: { type: 'string' } },
+  },
+};
+
+const grant: JsonSchema = {
+  type: 'object',
+  description: 'Resumes this session after its connection drops (recovery on); the token is spent once used.',
+  required: ['token', 'ttlMs'],
+  properties: { token: { type: 'string' }, ttlMs: { type: 'integer', minimum: 0, description: 'How long after the connection drops the token can be used, in ms.' } },
+};
+
+const resumeResult: JsonSchema = {
+  type: 'object',
+  required: ['recovered', 'rooms', 'replayed', 'resume'],
+  properties: {
+    recovered: { type: 'boolean', description: 'false: nothing was restored (token expired, unknown, spent, of another user, or history that no longer reaches a position); resync.' },
+    rooms: { type: 'array', items: { type: 'string' }, description: 'The rooms restored.' },
+    replayed: { type: 'integer', minimum: 0, description: 'Missed events sent again before this answer.' },
+    resume: grant,
   },
 };
 
@@ -41,6 +60,7 @@ export const builtinSchemas: ReadonlyMap<AnyCommand | EventDefinition, BuiltinSc
           connectionId: { type: 'string' },
           user: { oneOf: [identity, { type: 'null', description: 'An anonymous connection.' }] },
           sessionToken: { type: 'string', description: 'HTTP event streams only: the `Switchyard-Session` header value that makes a posted command act as this session.' },
+          resume: grant,
         },
       },
     },
@@ -54,6 +74,28 @@ export const builtinSchemas: ReadonlyMap<AnyCommand | EventDefinition, BuiltinSc
         required: ['retryAfterMs'],
         properties: { retryAfterMs: { type: 'integer', minimum: 0, description: 'A per-connection random delay within the drain deadline.' } },
       },
+    },
+  ],
+  [
+    SessionResume,
+    {
+      summary: 'Resumes a session whose connection dropped (recovery on): the first command on the new connection. The missed events come before the result.',
+      payload: {
+        type: 'object',
+        required: ['token'],
+        properties: {
+          token: { type: 'string', description: 'The last resume token received.' },
+          positions: { type: 'object', additionalProperties: { type: 'string' }, description: 'The last `pos` seen, per stream.' },
+        },
+      },
+      result: resumeResult,
+    },
+  ],
+  [
+    SessionResumed,
+    {
+      summary: 'HTTP event streams reopened with `Last-Event-ID` (recovery on): how resuming the session it names went, after the replayed events.',
+      payload: resumeResult,
     },
   ],
   [

@@ -96,6 +96,7 @@ export class SessionRecovery implements HubRecovery {
       await noted;
       await this.#store.sessions.grant(this.#record(connection, live), owner, token);
     });
+    connection.granted(live.grant);
     return live.grant;
   }
 
@@ -220,6 +221,7 @@ export class SessionRecovery implements HubRecovery {
     live.bases = last;
     live.owner = owner;
     live.grant = { token: newResumeToken(), ttlMs: this.#options.ttlMs };
+    connection.granted(live.grant);
     const token = live.grant.token;
     const resumed = this.#record(connection, live);
     this.#write(live, async () => {
@@ -241,7 +243,7 @@ export class SessionRecovery implements HubRecovery {
     }
     const keep = new Set([`connection:${ownId}`, connection.user === undefined ? '' : `user:${connection.user.id}`]);
     for (const frame of connection.release()) {
-      if (keep.has((frame.event.position as { stream: string }).stream)) connection.send(frame.data, frame.options);
+      if (keep.has((frame.event.position as { stream: string }).stream)) connection.send(frame.data, frame.options, frame.event);
     }
     const id = record.id;
     this.#write(live, () => this.#store.sessions.discard(id));
@@ -255,7 +257,7 @@ export class SessionRecovery implements HubRecovery {
       const seen = last.get(position.stream);
       const order = seen === undefined ? undefined : history.compare(position.pos, seen);
       if (order !== undefined && order <= 0) continue;
-      connection.send(frame.data, frame.options);
+      connection.send(frame.data, frame.options, frame.event);
     }
   }
 
@@ -282,6 +284,7 @@ export class SessionRecovery implements HubRecovery {
   #regrant(connection: Connection, live: Live, owner: string): void {
     live.owner = owner;
     live.grant = { token: newResumeToken(), ttlMs: this.#options.ttlMs };
+    connection.granted(live.grant);
     const record = this.#record(connection, live);
     const token = live.grant.token;
     this.#write(live, () => this.#store.sessions.grant(record, owner, token));

@@ -38,6 +38,14 @@ export interface HttpTransportOptions {
   authenticateTimeoutMs?: number;
   /** How often each event stream gets a comment line, so proxies keep it open and dead peers are found, in ms. `0` turns it off. @default 15000 */
   heartbeatIntervalMs?: number;
+  /**
+   * How long an EventSource should wait before it reconnects a dropped
+   * stream, in ms: sent as the stream's `retry:` field. With recovery on, the
+   * reconnect resumes the session from `Last-Event-ID`. `0` sends none (the
+   * client's default, 3 s in browsers, applies).
+   * @default 0
+   */
+  retryMs?: number;
   /** Most bytes an event stream's outbound buffer may hold; past it volatile events are dropped and anything else ends the stream. @default 1048576 */
   maxBufferedBytes?: number;
   /** Most open event streams; further ones are answered 503. @default 50000 */
@@ -58,6 +66,7 @@ export interface ResolvedHttpOptions {
   readonly authenticate: NonNullable<HttpTransportOptions['authenticate']>;
   readonly authenticateTimeoutMs: number;
   readonly heartbeatIntervalMs: number;
+  readonly retryMs: number;
   readonly maxBufferedBytes: number;
   readonly maxStreams: number;
   readonly headersTimeoutMs: number;
@@ -73,6 +82,7 @@ const defaults = Object.freeze({
   authenticate: (): Identity | undefined => undefined,
   authenticateTimeoutMs: 10_000,
   heartbeatIntervalMs: 15_000,
+  retryMs: 0,
   maxBufferedBytes: 1024 * 1024,
   maxStreams: 50_000,
   headersTimeoutMs: 10_000,
@@ -103,6 +113,7 @@ export function resolveHttpOptions(options: HttpTransportOptions): ResolvedHttpO
     authenticate: options.authenticate ?? defaults.authenticate,
     authenticateTimeoutMs: options.authenticateTimeoutMs ?? defaults.authenticateTimeoutMs,
     heartbeatIntervalMs: options.heartbeatIntervalMs ?? defaults.heartbeatIntervalMs,
+    retryMs: options.retryMs ?? defaults.retryMs,
     maxBufferedBytes: options.maxBufferedBytes ?? defaults.maxBufferedBytes,
     maxStreams: options.maxStreams ?? defaults.maxStreams,
     headersTimeoutMs: options.headersTimeoutMs ?? defaults.headersTimeoutMs,
@@ -116,6 +127,7 @@ export function resolveHttpOptions(options: HttpTransportOptions): ResolvedHttpO
   timerMs('authenticateTimeoutMs', resolved.authenticateTimeoutMs, 1);
   timerMs('headersTimeoutMs', resolved.headersTimeoutMs, 1);
   timerMs('heartbeatIntervalMs', resolved.heartbeatIntervalMs, 0, ' (0 turns it off)');
+  timerMs('retryMs', resolved.retryMs, 0, ' (0 sends none)');
   if (!Number.isInteger(resolved.maxBufferedBytes) || resolved.maxBufferedBytes < 1) throw new RangeError('"maxBufferedBytes" must be a positive integer');
   if (!Number.isInteger(resolved.maxStreams) || resolved.maxStreams < 1) throw new RangeError('"maxStreams" must be a positive integer');
   return Object.freeze(resolved);

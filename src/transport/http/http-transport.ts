@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 import type { Identity } from '../../protocol/identity.js';
 import { CommandError, ErrorCode, SetupError, SetupErrorCode } from '../../protocol/errors.js';
 import type { Reply, WireError } from '../../protocol/frames.js';
+import { SessionResumed } from '../../protocol/session-events.js';
+import { SessionResume, type SessionResumePayload, type SessionResumeResult } from '../../protocol/session-resume.js';
 import type { TokenVerifier } from '../../commands/session.js';
 import type { Connection } from '../../session/connection.js';
 import { ConnectionHub } from '../../session/connection-hub.js';
@@ -19,6 +21,7 @@ import { resolveHttpOptions, type HttpTransportOptions, type ResolvedHttpOptions
 import { ImplicitSessions } from './implicit-sessions.js';
 import { readJsonBody } from './read-json-body.js';
 import { sseCodec } from './sse-codec.js';
+import { SseCursor } from './sse-cursor.js';
 import { SseSocket } from './sse-socket.js';
 
 /**
@@ -214,16 +217,37 @@ export class HttpTransport implements Transport {
       lease.release();
       return answerError(response, 503, ErrorCode.UNAVAILABLE, 'the server is not opening sessions');
     }
-    // Resuming from Last-Event-ID belongs to session recovery (protocol v1.1): it would read the header here.
     response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    if (this.#options.retryMs > 0) response.write(`retry: ${this.#options.retryMs}\n\n`);
     request.socket.setNoDelay(true);
     const socket = new SseSocket(response, policy, this.#streams);
     const token = (socket.token = randomBytes(24).toString('base64url'));
-    this.#sessions.set(token, (socket.connection = hub.open(socket, user, this.#verifyToken, { sessionToken: token })));
-    socket.connection.lease = lease;
+    const connection = (socket.connection = hub.open(socket, user, this.#verifyToken, { sessionToken: token }));
+    this.#sessions.set(token, connection);
+    connection.lease = lease;
+    // An EventSource reconnecting hands back the last id it was sent: with recovery on, that resumes the session it names.
+    const lastEventId = request.headers['last-event-id'];
+    if (typeof lastEventId === 'string' && this.#context?.recovery !== undefined) {
+      socket.afterGreeting(() => this.#resume(hub, socket, connection, SseCursor.read(lastEventId)));
+    }
     response.once('close', () => {
       this.#sessions.delete(token);
       socket.closed();
+    });
+  }
+
+  /**
+   * Runs `session.resume` for a stream that came back with `Last-Event-ID`,
+   * as a socket's client would send it first thing, and tells the stream
+   * how it went with `session.resumed` (after the replayed events, as a
+   * socket gets the result after them).
+   */
+  #resume(hub: ConnectionHub, socket: SseSocket, connection: Connection, payload: SessionResumePayload): void {
+    const id = (++this.#sequence).toString(36);
+    hub.request(connection, () => ({ ok: true, type: SessionResume.type, id, payload }), (reply) => {
+      if (reply?.kind === 'error') connection.log.debug({ code: reply.error.code }, 'an event stream could not resume its session');
+      const result: SessionResumeResult = reply?.kind === 'result' ? (reply.payload as SessionResumeResult) : { recovered: false, rooms: [], replayed: 0, resume: socket.grant ?? { token: '', ttlMs: 0 } };
+      connection.send(sseCodec.encodeEvent(SessionResumed.type, result));
     });
   }
 

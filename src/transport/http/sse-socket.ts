@@ -1,8 +1,10 @@
 import type { ServerResponse } from 'node:http';
+import type { EventPosition, ResumeGrant } from '../../protocol/session-resume.js';
 import type { Connection } from '../../session/connection.js';
 import type { SendOptions, Socket } from '../../session/socket.js';
 import type { SendPolicy } from '../websocket/ws-socket.js';
 import { Admission, admit } from '../websocket/backpressure.js';
+import { SseCursor } from './sse-cursor.js';
 
 // A comment line: EventSource clients ignore it, proxies see traffic.
 const HEARTBEAT = ':\n\n';
@@ -13,7 +15,9 @@ const HEARTBEAT = ':\n\n';
  * response's outbound buffer may hold at most `maxBufferedBytes`; past it a
  * volatile event is dropped and anything else ends the stream, because an
  * event that must not be lost cannot be skipped silently. It keeps itself in
- * its transport's set of open streams, which the heartbeat walks.
+ * its transport's set of open streams, which the heartbeat walks. With
+ * recovery on, the events that move the session's resume cursor carry it as
+ * their `id:` (see {@link SseCursor}), for `Last-Event-ID` to resume with.
  *
  * @example
  * const socket = new SseSocket(response, policy, streams);
@@ -28,6 +32,11 @@ export class SseSocket implements Socket {
   readonly #policy: SendPolicy;
   readonly #open: Set<SseSocket>;
   #ended = false;
+  // Made when recovery grants the session a resume token: without recovery no frame carries an id.
+  #cursor: SseCursor | undefined;
+  #grant: ResumeGrant | undefined;
+  #greeted = false;
+  #afterGreeting: (() => void) | undefined;
 
   constructor(response: ServerResponse, policy: SendPolicy, open: Set<SseSocket>) {
     this.response = response;
@@ -36,17 +45,62 @@ export class SseSocket implements Socket {
     open.add(this);
   }
 
-  send(data: string | Buffer, options?: SendOptions): void {
+  send(data: string | Buffer, options?: SendOptions, position?: EventPosition): void {
     if (this.#ended) return;
+    const cursor = this.#cursor;
+    if (position !== undefined) cursor?.advance(position, this.connection);
+    const id = cursor?.pending;
     const buffered = this.response.writableLength;
-    const bytes = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
+    const bytes = (typeof data === 'string' ? Buffer.byteLength(data) : data.length) + (id?.length ?? 0);
     const admission = admit(buffered, bytes, options?.volatile === true, this.#policy.maxBufferedBytes);
-    if (admission === Admission.SEND) return void this.response.write(data);
+    if (admission === Admission.SEND) {
+      if (id === undefined) this.response.write(data);
+      else this.#writeWithId(data, id, cursor as SseCursor);
+      if (!this.#greeted) this.#greet();
+      return;
+    }
     if (admission === Admission.DROP) return void this.#policy.telemetry.backpressureDropped();
     this.#policy.telemetry.backpressureClosed();
     this.#ended = true;
     // A reader this slow would not read a goodbye either.
     this.response.destroy();
+  }
+
+  /** Keeps the session's resume token for the stream's next `id:`, and the grant for `session.resumed`. */
+  resumeGranted(grant: ResumeGrant): void {
+    this.#grant = grant;
+    (this.#cursor ??= new SseCursor()).grant(grant.token);
+  }
+
+  /** The session's current resume grant; `undefined` without recovery. */
+  get grant(): ResumeGrant | undefined {
+    return this.#grant;
+  }
+
+  /** Calls `then` once the stream's first frame, `session.connected`, has been written (at once if it has). */
+  afterGreeting(then: () => void): void {
+    if (this.#greeted) then();
+    else this.#afterGreeting = then;
+  }
+
+  #greet(): void {
+    this.#greeted = true;
+    const then = this.#afterGreeting;
+    this.#afterGreeting = undefined;
+    then?.();
+  }
+
+  // The id belongs to the event: it goes inside the event's block (before its closing blank line), in one write.
+  #writeWithId(data: string | Buffer, id: string, cursor: SseCursor): void {
+    const response = this.response;
+    if (typeof data === 'string') response.write(`${data.slice(0, -1)}${id}\n`);
+    else {
+      response.cork();
+      response.write(data.subarray(0, data.length - 1));
+      response.write(`${id}\n`);
+      response.uncork();
+    }
+    cursor.written();
   }
 
   /** Writes a comment line, unless the stream is already behind: a heartbeat never adds to a backlog. */
