@@ -219,6 +219,7 @@ export class HttpTransport implements Transport {
     }
     response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     if (this.#options.retryMs > 0) response.write(`retry: ${this.#options.retryMs}\n\n`);
+    else response.flushHeaders();
     request.socket.setNoDelay(true);
     const socket = new SseSocket(response, policy, this.#streams);
     const token = (socket.token = randomBytes(24).toString('base64url'));
