@@ -1,6 +1,7 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Identity } from '../../protocol/identity.js';
 import type { AuthenticateContext } from '../websocket/websocket-options.js';
+import { checkAuthenticate, checkPort, checkPositiveInteger, checkServerOrAddress, checkTimerMs } from '../option-checks.js';
 
 /** Options of the {@link HttpTransport}. */
 export interface HttpTransportOptions {
@@ -88,8 +89,6 @@ const defaults = Object.freeze({
   headersTimeoutMs: 10_000,
 });
 
-const MAX_TIMER_MS = 2_147_483_647;
-
 /**
  * Applies the defaults to the user's options, rejects conflicts and values
  * out of range, and freezes the result.
@@ -98,9 +97,7 @@ const MAX_TIMER_MS = 2_147_483_647;
  * const options = resolveHttpOptions({ port: 0, maxBodyBytes: 16_384 });
  */
 export function resolveHttpOptions(options: HttpTransportOptions): ResolvedHttpOptions {
-  if (options.server !== undefined && (options.port !== undefined || options.host !== undefined)) {
-    throw new TypeError('the "server" option cannot be combined with "port" or "host"');
-  }
+  checkServerOrAddress(options);
   const commandsPath = options.commandsPath ?? defaults.commandsPath;
   const resolved: ResolvedHttpOptions = {
     port: options.port ?? defaults.port,
@@ -118,21 +115,17 @@ export function resolveHttpOptions(options: HttpTransportOptions): ResolvedHttpO
     maxStreams: options.maxStreams ?? defaults.maxStreams,
     headersTimeoutMs: options.headersTimeoutMs ?? defaults.headersTimeoutMs,
   };
-  if (!Number.isInteger(resolved.port) || resolved.port < 0 || resolved.port > 65535) throw new RangeError('"port" must be an integer from 0 to 65535');
+  checkPort(resolved.port);
   if (!commandsPath.startsWith('/') || !resolved.eventsPath.startsWith('/')) throw new TypeError('"commandsPath" and "eventsPath" must start with "/"');
   if (resolved.eventsPath.startsWith(resolved.commandsPrefix)) throw new TypeError('"eventsPath" cannot lie under "commandsPath"');
-  if (!Number.isInteger(resolved.maxBodyBytes) || resolved.maxBodyBytes < 1) throw new RangeError('"maxBodyBytes" must be a positive integer');
-  if (typeof resolved.authenticate !== 'function') throw new TypeError('"authenticate" must be a function');
-  timerMs('bodyTimeoutMs', resolved.bodyTimeoutMs, 1);
-  timerMs('authenticateTimeoutMs', resolved.authenticateTimeoutMs, 1);
-  timerMs('headersTimeoutMs', resolved.headersTimeoutMs, 1);
-  timerMs('heartbeatIntervalMs', resolved.heartbeatIntervalMs, 0, ' (0 turns it off)');
-  timerMs('retryMs', resolved.retryMs, 0, ' (0 sends none)');
-  if (!Number.isInteger(resolved.maxBufferedBytes) || resolved.maxBufferedBytes < 1) throw new RangeError('"maxBufferedBytes" must be a positive integer');
-  if (!Number.isInteger(resolved.maxStreams) || resolved.maxStreams < 1) throw new RangeError('"maxStreams" must be a positive integer');
+  checkPositiveInteger('maxBodyBytes', resolved.maxBodyBytes);
+  checkAuthenticate(resolved.authenticate);
+  checkTimerMs('bodyTimeoutMs', resolved.bodyTimeoutMs, 1);
+  checkTimerMs('authenticateTimeoutMs', resolved.authenticateTimeoutMs, 1);
+  checkTimerMs('headersTimeoutMs', resolved.headersTimeoutMs, 1);
+  checkTimerMs('heartbeatIntervalMs', resolved.heartbeatIntervalMs, 0, ' (0 turns it off)');
+  checkTimerMs('retryMs', resolved.retryMs, 0, ' (0 sends none)');
+  checkPositiveInteger('maxBufferedBytes', resolved.maxBufferedBytes);
+  checkPositiveInteger('maxStreams', resolved.maxStreams);
   return Object.freeze(resolved);
-}
-
-function timerMs(name: string, value: number, min: number, note = ''): void {
-  if (!Number.isInteger(value) || value < min || value > MAX_TIMER_MS) throw new RangeError(`"${name}" must be an integer from ${min}${note} to ${MAX_TIMER_MS}`);
 }

@@ -1,6 +1,7 @@
 import type { Codec } from '../../protocol/codec.js';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Identity } from '../../protocol/identity.js';
+import { checkAuthenticate, checkPort, checkPositiveInteger, checkServerOrAddress, checkTimerMs } from '../option-checks.js';
 
 /**
  * What `authenticate` gets besides the request.
@@ -127,8 +128,6 @@ const defaults = Object.freeze({
 });
 
 /** Largest delay Node's timers accept. */
-const MAX_TIMER_MS = 2_147_483_647;
-
 /**
  * Applies the defaults to the user's options, rejects conflicts and values
  * out of range, and freezes the result.
@@ -137,9 +136,7 @@ const MAX_TIMER_MS = 2_147_483_647;
  * const options = resolveWebSocketOptions({ port: 0, maxConnections: 1000 });
  */
 export function resolveWebSocketOptions(options: WebSocketTransportOptions): ResolvedWebSocketOptions {
-  if (options.server !== undefined && (options.port !== undefined || options.host !== undefined)) {
-    throw new TypeError('the "server" option cannot be combined with "port" or "host"');
-  }
+  checkServerOrAddress(options);
   const resolved: ResolvedWebSocketOptions = {
     port: options.port ?? defaults.port,
     host: options.host ?? defaults.host,
@@ -156,25 +153,21 @@ export function resolveWebSocketOptions(options: WebSocketTransportOptions): Res
     maxConnections: options.maxConnections ?? defaults.maxConnections,
     allowedOrigins: options.allowedOrigins === undefined ? undefined : new Set(options.allowedOrigins.map(normalizeOrigin)),
   };
-  if (!Number.isInteger(resolved.port) || resolved.port < 0 || resolved.port > 65535) throw new RangeError('"port" must be an integer from 0 to 65535');
+  checkPort(resolved.port);
   if (!resolved.path.startsWith('/')) throw new TypeError('"path" must start with "/"');
-  if (!Number.isInteger(resolved.maxPayload) || resolved.maxPayload < 1) throw new RangeError('"maxPayload" must be a positive integer');
+  checkPositiveInteger('maxPayload', resolved.maxPayload);
   if (!(resolved.closeTimeoutMs >= 0)) throw new RangeError('"closeTimeoutMs" must be zero or more');
-  if (typeof resolved.authenticate !== 'function') throw new TypeError('"authenticate" must be a function');
+  checkAuthenticate(resolved.authenticate);
   if (resolved.codec !== undefined && (typeof resolved.codec.decode !== 'function' || typeof resolved.codec.encodeEvent !== 'function')) throw new TypeError('"codec" must be a Codec');
-  timerMs('authenticateTimeoutMs', resolved.authenticateTimeoutMs, 1);
-  timerMs('headersTimeoutMs', resolved.headersTimeoutMs, 1);
-  timerMs('heartbeatIntervalMs', resolved.heartbeatIntervalMs, 0, ' (0 turns it off)');
+  checkTimerMs('authenticateTimeoutMs', resolved.authenticateTimeoutMs, 1);
+  checkTimerMs('headersTimeoutMs', resolved.headersTimeoutMs, 1);
+  checkTimerMs('heartbeatIntervalMs', resolved.heartbeatIntervalMs, 0, ' (0 turns it off)');
   if (!Number.isInteger(resolved.maxBufferedBytes) || resolved.maxBufferedBytes < resolved.maxPayload) {
     // A reply may echo a whole inbound frame, so a smaller buffer could never send one.
     throw new RangeError('"maxBufferedBytes" must be an integer no smaller than "maxPayload"');
   }
-  if (!Number.isInteger(resolved.maxConnections) || resolved.maxConnections < 1) throw new RangeError('"maxConnections" must be a positive integer');
+  checkPositiveInteger('maxConnections', resolved.maxConnections);
   return Object.freeze(resolved);
-}
-
-function timerMs(name: string, value: number, min: number, note = ''): void {
-  if (!Number.isInteger(value) || value < min || value > MAX_TIMER_MS) throw new RangeError(`"${name}" must be an integer from ${min}${note} to ${MAX_TIMER_MS}`);
 }
 
 /**
