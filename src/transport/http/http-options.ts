@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Identity } from '../../protocol/identity.js';
-import type { AuthenticateContext } from '../websocket/websocket-options.js';
+import { normalizeOrigin, type AuthenticateContext } from '../websocket/websocket-options.js';
 import { checkAuthenticate, checkPort, checkPositiveInteger, checkServerOrAddress, checkTimerMs } from '../option-checks.js';
 
 /** Options of the {@link HttpTransport}. */
@@ -53,6 +53,15 @@ export interface HttpTransportOptions {
   maxStreams?: number;
   /** On the transport's own server: how long a client may take to send its request headers, in ms. @default 10000 */
   headersTimeoutMs?: number;
+  /**
+   * Origins (`scheme://host[:port]`) whose pages may call the transport from
+   * a browser (CORS): their requests get `Access-Control-Allow-Origin` and
+   * their preflights are answered; a request with any other `Origin` gets
+   * 403 `FORBIDDEN`. A request without `Origin` (curl, a server) is allowed.
+   * `undefined`: no CORS headers, so browsers allow only same-origin pages.
+   * @default undefined
+   */
+  allowedOrigins?: readonly string[];
 }
 
 /** The options once defaults are applied and checked. */
@@ -71,6 +80,7 @@ export interface ResolvedHttpOptions {
   readonly maxBufferedBytes: number;
   readonly maxStreams: number;
   readonly headersTimeoutMs: number;
+  readonly allowedOrigins: ReadonlySet<string> | undefined;
 }
 
 const defaults = Object.freeze({
@@ -114,6 +124,7 @@ export function resolveHttpOptions(options: HttpTransportOptions): ResolvedHttpO
     maxBufferedBytes: options.maxBufferedBytes ?? defaults.maxBufferedBytes,
     maxStreams: options.maxStreams ?? defaults.maxStreams,
     headersTimeoutMs: options.headersTimeoutMs ?? defaults.headersTimeoutMs,
+    allowedOrigins: options.allowedOrigins === undefined ? undefined : new Set(options.allowedOrigins.map(normalizeOrigin)),
   };
   checkPort(resolved.port);
   if (!commandsPath.startsWith('/') || !resolved.eventsPath.startsWith('/')) throw new TypeError('"commandsPath" and "eventsPath" must start with "/"');

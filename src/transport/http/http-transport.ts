@@ -15,6 +15,7 @@ import type { DrainOptions, Transport, TransportContext } from '../transport.js'
 import { TransportShutdown } from '../transport-shutdown.js';
 import { authenticateUpgrade } from '../websocket/authenticate-upgrade.js';
 import type { SendPolicy } from '../websocket/ws-socket.js';
+import { admitOrigin, answerPreflight } from './cors.js';
 import { decodeHttpCommand, readCommandMeta } from './decode-http-command.js';
 import { httpStatusOf } from './http-status.js';
 import { resolveHttpOptions, type HttpTransportOptions, type ResolvedHttpOptions } from './http-options.js';
@@ -156,13 +157,24 @@ export class HttpTransport implements Transport {
     const path = pathOf(request.url);
     const { commandsPrefix, eventsPath } = this.#options;
     if (path === eventsPath) {
-      this.#openStream(request, response).catch((error: unknown) => this.#failed(response, error));
+      if (this.#crossOrigin(request, response, 'GET')) this.#openStream(request, response).catch((error: unknown) => this.#failed(response, error));
       return true;
     }
     if (path.startsWith(commandsPrefix) || path === commandsPrefix.slice(0, -1)) {
-      this.#command(request, response, path.slice(commandsPrefix.length)).catch((error: unknown) => this.#failed(response, error));
+      if (this.#crossOrigin(request, response, 'POST')) this.#command(request, response, path.slice(commandsPrefix.length)).catch((error: unknown) => this.#failed(response, error));
       return true;
     }
+    return false;
+  }
+
+  /** With `allowedOrigins`, applies CORS to a request for a route served with `method`; returns whether it still needs an answer. */
+  #crossOrigin(request: IncomingMessage, response: ServerResponse, method: string): boolean {
+    const allowed = this.#options.allowedOrigins;
+    if (allowed === undefined) return true;
+    const decision = admitOrigin(allowed, request, response);
+    if (decision === 'allowed') return true;
+    if (decision === 'preflight') answerPreflight(response, method);
+    else answerError(response, 403, ErrorCode.FORBIDDEN, 'this origin may not call this server', hasBody(request) ? CLOSE : NO_HEADERS);
     return false;
   }
 
