@@ -1,5 +1,5 @@
 import { Switchyard, WriteBehind, type MiddlewareContext } from '../src/index.js';
-import { CartUpdated, ChatMessage, RoomJoined, RoomLeft, RoomStats } from './contract.js';
+import { CartUpdated, ChatMessage, RoomJoined, RoomLeft, RoomState, RoomStats } from './contract.js';
 import { resolveDemoOptions, type DemoOptions } from './demo-options.js';
 import { DemoTokens } from './demo-tokens.js';
 import { RoomActivity } from './room-stats/room-activity.js';
@@ -52,6 +52,7 @@ export async function createDemoApp(options: DemoOptions = {}): Promise<Switchya
   // Services first: a handler that takes one not registered yet is refused.
   await app.registerDirectory(new URL('./handlers/', import.meta.url));
   app.publishes(RoomJoined, RoomLeft, ChatMessage, CartUpdated);
+  app.asks(RoomState);
   return app;
 }
 

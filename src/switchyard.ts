@@ -68,6 +68,8 @@ export class Switchyard {
     [SessionConnected.type, SessionConnected],
     [SessionDraining.type, SessionDraining],
   ]);
+  // What handlers ask clients (ctx.ask), as declared for the contract.
+  readonly #asked = new Map<string, AnyCommand>();
   readonly #bridge: Subscription;
   readonly #limits: ResolvedHubOptions;
   readonly #telemetry: Telemetry;
@@ -224,6 +226,25 @@ export class Switchyard {
   }
 
   /**
+   * Declares what the application's handlers ask clients (`ctx.ask`), so
+   * that its contract (`asyncapi()`) lists each request and the answer it
+   * expects. Declaring one twice is harmless; two definitions of one type
+   * are a `DUPLICATE_EVENT` error.
+   *
+   * @example
+   * app.asks(RoomState);
+   */
+  asks(...requests: AnyCommand[]): this {
+    for (const request of requests) {
+      if (typeof request !== 'object' || request === null || typeof request.type !== 'string') throw new TypeError('asks() takes command definitions (defineCommand)');
+      const known = this.#asked.get(request.type);
+      if (known !== undefined && known !== request) throw new SetupError(SetupErrorCode.DUPLICATE_EVENT, `request "${request.type}" is declared by two different definitions`);
+    }
+    for (const request of requests) this.#asked.set(request.type, request);
+    return this;
+  }
+
+  /**
    * The application's contract as an AsyncAPI 3.0.0 document (plain JSON,
    * new on each call): every registered command, with its result and errors,
    * and every declared event, their schemas from the definitions.
@@ -232,7 +253,7 @@ export class Switchyard {
    * const document = app.asyncapi({ title: 'Chat', version: '1.0.0', servers: { prod: { host: 'chat.example.com', protocol: 'wss', pathname: '/ws' } } });
    */
   asyncapi(options: AsyncApiOptions): AsyncApiDocument {
-    return asyncApiDocument({ commands: this.bus.commands(), events: [...this.#events.values()] }, options);
+    return asyncApiDocument({ commands: this.bus.commands(), events: [...this.#events.values()], requests: [...this.#asked.values()] }, options);
   }
 
   /**

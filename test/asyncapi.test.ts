@@ -24,7 +24,7 @@ import {
 } from '../src/index.js';
 import { MemoryTransport } from '../src/testing.js';
 import { createDemoApp } from '../demo/app.js';
-import { CartUpdated, ChatMessage, RoomJoined, RoomLeft } from '../demo/contract.js';
+import { CartUpdated, ChatMessage, RoomJoined, RoomLeft, RoomState } from '../demo/contract.js';
 import { parseAsyncApi, resolveRef } from './support/asyncapi.js';
 import { testLogger } from './support/harness.js';
 
@@ -56,10 +56,18 @@ function operationFor(document: AsyncApiDocument, action: 'send' | 'receive', ty
 }
 
 /** Every command and event is in the document once, with the frame its definition describes. */
-function assertComplete(document: AsyncApiDocument, registered: readonly AnyCommand[], events: readonly EventDefinition[]): void {
+function assertComplete(document: AsyncApiDocument, registered: readonly AnyCommand[], events: readonly EventDefinition[], requests: readonly AnyCommand[] = []): void {
   // Every application serves the built-in session.reauth (unless it registered its own).
   const commands = registered.some((command) => command.type === SessionReauth.type) ? registered : [...registered, SessionReauth];
-  assert.equal(Object.keys(document.operations).length, commands.length + events.length);
+  assert.equal(Object.keys(document.operations).length, commands.length + events.length + requests.length);
+  for (const request of requests) {
+    const operation = operationFor(document, 'receive', request.type);
+    const asked = resolveRef(document, operation.messages[0]!.$ref) as { payload: { properties: { kind: unknown; type: unknown } } };
+    assert.deepEqual([asked.payload.properties.kind, asked.payload.properties.type], [{ const: 'request' }, { const: request.type }]);
+    const answers = operation.reply!.messages.map((ref) => resolveRef(document, ref.$ref) as { payload: { properties?: { kind?: unknown }; $ref?: string } });
+    assert.deepEqual(answers[0]!.payload.properties!.kind, { const: 'result' });
+    assert.equal(answers[1]!.payload.$ref, '#/components/schemas/errorFrame');
+  }
   for (const command of commands) {
     const operation = operationFor(document, 'send', command.type);
     assert.equal(operation.messages.length, 1);
@@ -70,7 +78,7 @@ function assertComplete(document: AsyncApiDocument, registered: readonly AnyComm
     assert.equal(replies[1]!.payload.$ref, '#/components/schemas/errorFrame');
   }
   for (const event of events) {
-    const operation = operationFor(document, 'receive', event.type);
+    const operation = Object.values(document.operations).find((candidate) => candidate.action === 'receive' && candidate.title === event.type && candidate.reply === undefined)!;
     const received = resolveRef(document, operation.messages[0]!.$ref) as { payload: { properties: { kind: unknown; type: unknown } } };
     assert.deepEqual(received.payload.properties.kind, { const: 'event' });
     assert.deepEqual(received.payload.properties.type, { const: event.type });
@@ -87,7 +95,7 @@ describe('app.asyncapi()', () => {
     const commands = app.bus.commands();
     // Loaded from demo/handlers/, in the order of the file names; then the built-ins (the demo has recovery on).
     assert.deepEqual(commands.map((command) => command.type), ['cart.addItem', 'cart.get', 'chat.say', 'echo', 'room.join', 'room.leave', 'room.stats', 'session.reauth', 'session.resume']);
-    assertComplete(document, commands, [SessionConnected, SessionDraining, SessionResumed, RoomJoined, RoomLeft, ChatMessage, CartUpdated]);
+    assertComplete(document, commands, [SessionConnected, SessionDraining, SessionResumed, RoomJoined, RoomLeft, ChatMessage, CartUpdated], [RoomState]);
     for (const command of commands) {
       const sent = operationFor(document, 'send', command.type).messages[0]!.$ref;
       if (command.schema !== undefined) assert.deepEqual(payloadSchemaOf(document, sent), draft07(command.schema, 'input'), command.type);
@@ -243,6 +251,22 @@ describe('app.publishes()', () => {
     const Impostor = defineEvent('session.connected', typed<unknown>());
     assert.throws(() => app.publishes(Impostor), { code: 'DUPLICATE_EVENT' });
     assert.throws(() => app.publishes({} as never), TypeError);
+  });
+});
+
+describe('app.asks()', () => {
+  it('lists what handlers ask clients, each with the answer it expects, and refuses a second definition of one type', async () => {
+    const app = new Switchyard({ logger: testLogger() });
+    app.asks(RoomJoin, RoomJoin).asks(Ping);
+    const document = app.asyncapi({ title: 't', version: '1' });
+    assert.deepEqual((await parseAsyncApi(document)).errors, []);
+    assertComplete(document, [], [SessionConnected, SessionDraining], [RoomJoin, Ping]);
+    const asked = operationFor(document, 'receive', 'room.join');
+    assert.deepEqual(payloadSchemaOf(document, asked.messages[0]!.$ref), draft07(RoomJoin.schema, 'input'));
+    assert.deepEqual(payloadSchemaOf(document, asked.reply!.messages[0]!.$ref), draft07(RoomJoin.resultSchema, 'input'));
+    const OtherPing = defineCommand('ping', { payload: typed<unknown>() });
+    assert.throws(() => app.asks(OtherPing), (error: unknown) => error instanceof SetupError && error.code === SetupErrorCode.DUPLICATE_EVENT && /"ping"/.test(error.message));
+    assert.throws(() => app.asks({} as never), TypeError);
   });
 });
 

@@ -82,7 +82,7 @@ export const SetupErrorCode = Object.freeze({
   NOT_STARTED: 'NOT_STARTED',
   /** The application is closed: it serves no new transport. */
   CLOSED: 'CLOSED',
-  /** Two different definitions were declared for one event type. */
+  /** Two different definitions were declared for one event type, or for one type of request to clients. */
   DUPLICATE_EVENT: 'DUPLICATE_EVENT',
   /** A module of the folder given to `app.registerDirectory()` failed to load, or its default export is not `handles(...)`. */
   INVALID_HANDLER_MODULE: 'INVALID_HANDLER_MODULE',

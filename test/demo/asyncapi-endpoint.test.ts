@@ -24,7 +24,7 @@ describe('the demo publishes its contract at /asyncapi.json, on the port of the 
     const operations = Object.values(document.operations).map(({ action, title }) => `${action} ${title}`);
     assert.deepEqual(operations.sort(), [
       ...server.app.bus.commands().map((command) => `send ${command.type}`),
-      ...['session.connected', 'session.draining', 'session.resumed', 'room.joined', 'room.left', 'chat.message', 'cart.updated'].map((type) => `receive ${type}`),
+      ...['session.connected', 'session.draining', 'session.resumed', 'room.joined', 'room.left', 'chat.message', 'cart.updated', 'room.state'].map((type) => `receive ${type}`),
     ].sort());
     const code = document.components.schemas['error'] as { properties: { code: { enum: string[] } } };
     assert.ok(code.properties.code.enum.includes('ROOM_FULL'), 'the rooms\' capacity code is documented');

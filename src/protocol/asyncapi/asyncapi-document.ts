@@ -11,6 +11,8 @@ import { rebaseRefs, toJsonSchema, type JsonSchema } from './to-json-schema.js';
 export interface AsyncApiContract {
   readonly commands: readonly AnyCommand[];
   readonly events: readonly EventDefinition[];
+  /** What the server asks clients (`ctx.ask`): each a command definition the client answers. @default [] */
+  readonly requests?: readonly AnyCommand[];
 }
 
 const channelId = 'session';
@@ -120,6 +122,46 @@ export function asyncApiDocument(contract: AsyncApiContract, options: AsyncApiOp
     };
   }
 
+  for (const request of contract.requests ?? []) {
+    const key = claim(keys, 'request', request.type);
+    const answerKey = claim(keys, 'answer', request.type);
+    // Each side is read by its receiver (the client, then the server): the wire form is the schemas' input.
+    schemas[key] = componentSchema(key, toJsonSchema(request.schema, 'input', typedEvent));
+    schemas[answerKey] = componentSchema(answerKey, toJsonSchema(request.resultSchema, 'input', typedResult));
+    messages[key] = {
+      name: request.type,
+      title: `${request.type} (asked by the server)`,
+      summary: `The server asks \`${request.type}\`.`,
+      contentType: 'application/json',
+      payload: {
+        type: 'object',
+        required: ['kind', 'id', 'type', 'payload'],
+        properties: { kind: { const: 'request' }, id: reference('requestId'), type: { const: request.type }, payload: reference(key) },
+      },
+      correlationId: correlation,
+    };
+    messages[answerKey] = {
+      name: `${request.type}.answer`,
+      title: `${request.type} answer`,
+      summary: `The client's answer to \`${request.type}\`.`,
+      contentType: 'application/json',
+      payload: {
+        type: 'object',
+        required: ['kind', 'id', 'payload'],
+        properties: { kind: { const: 'result' }, id: reference('requestId'), payload: reference(answerKey) },
+      },
+      correlationId: correlation,
+    };
+    operations[key] = {
+      action: 'receive',
+      channel,
+      title: request.type,
+      summary: `The server asks \`${request.type}\` (\`ctx.ask\`); answer with a \`result\`, or an \`error\` frame, carrying the request's id.`,
+      messages: [messageReference(key)],
+      reply: { channel, messages: [messageReference(answerKey), errorMessage] },
+    };
+  }
+
   const session: AsyncApiChannel = {
     address: '/',
     title: 'Session',
@@ -149,7 +191,7 @@ export function asyncApiDocument(contract: AsyncApiContract, options: AsyncApiOp
  * A key for `kind` and `type`, unique in the document and usable in a JSON
  * pointer and as a component name: a type may hold any character, keys only these.
  */
-function claim(keys: Set<string>, kind: 'command' | 'result' | 'event', type: string): string {
+function claim(keys: Set<string>, kind: 'command' | 'result' | 'event' | 'request' | 'answer', type: string): string {
   const base = `${kind}.${type.replace(/[^A-Za-z0-9._-]/g, '_')}`;
   let key = base;
   for (let n = 2; keys.has(key); n++) key = `${base}-${n}`;
@@ -193,6 +235,10 @@ function frameSchemas(options: ResolvedAsyncApiOptions): Record<string, JsonSche
         details: { type: 'array', items: {}, description: 'For `INVALID_PAYLOAD`, one `{ "path", "message" }` per issue; otherwise as the handler gave them, often empty.' },
       },
     },
+    requestId: {
+      type: 'string',
+      description: 'Chosen by the server for a request to the client (`ctx.ask`); the answer carries it back.',
+    },
     errorFrame: {
       type: 'object',
       description: '`id` is the failed command\'s; it is absent when the command had none, or when the frame could not be read far enough to find it.',
@@ -211,6 +257,7 @@ function channelDescription(): string {
   return [
     'One WebSocket connection speaking protocol v1: one JSON object per text frame, in both directions.',
     'The client sends commands (`{"type", "id"?, "payload"}`); the server answers each command that has an `id` exactly once, with a `result` or an `error` frame carrying that id, and sends `event` frames to the connections in each event\'s audience. Replies come back in the order handlers finish. A command without an `id` is fire-and-forget: it is answered only by an error that kept it from its handler.',
+    'The server may also ask the client something (`ctx.ask`): a `request` frame (`{"kind": "request", "id", "type", "payload"}`), which the client answers once with a `result` or an `error` frame carrying the request\'s id; the requests an application makes are the `receive` operations with a reply.',
     'The first frame on every connection is the `session.connected` event. A bad frame never closes the connection.',
     '',
     'Close codes the server sends:',
