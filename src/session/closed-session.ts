@@ -6,4 +6,6 @@ export interface ClosedSession {
   readonly user: Identity | undefined;
   /** The rooms it was in when it closed; it has left them all. */
   readonly rooms: readonly string[];
+  /** Its session goes on, resumed on another connection (recovery): this was the stale copy, and the session has not left. */
+  readonly resumed?: boolean;
 }

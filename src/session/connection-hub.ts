@@ -242,12 +242,17 @@ export class ConnectionHub implements ConnectionOwner {
     connection.markClosed();
     this.#telemetry.connectionClosed();
     this.#cancelExpiry(connection);
-    this.#context.recovery?.closed(connection);
+    const resumed = this.#context.recovery?.closed(connection) === true;
     this.#relay?.closed(connection);
     const rooms = this.registry.remove(connection);
     this.#interest?.closed(connection.id, connection.user?.id, rooms);
     this.#context.presence.disconnected(connection.id).catch(this.#context.reportError);
-    this.#context.sessionClosed?.({ connectionId: connection.id, user: connection.user, rooms });
+    this.#context.sessionClosed?.(resumed ? { connectionId: connection.id, user: connection.user, rooms, resumed } : { connectionId: connection.id, user: connection.user, rooms });
+  }
+
+  /** A resume restored `connection`'s session in `rooms` (recovery): the rooms' policies announce it back. */
+  resumed(connection: Connection, rooms: readonly string[]): void {
+    this.#context.rooms?.resumed(connection, rooms);
   }
 
   async join(connection: Connection, room: string): Promise<void> {

@@ -18,8 +18,8 @@ export interface HubRecovery {
   joined(connection: Connection, room: string): void;
   left(connection: Connection, room: string): void;
   identified(connection: Connection): void;
-  /** The connection closed: its session can be resumed for `ttlMs`. */
-  closed(connection: Connection): void;
+  /** The connection closed: its session can be resumed for `ttlMs`. Returns whether the session already goes on, resumed on another connection. */
+  closed(connection: Connection): boolean;
   /** Dispatches a command once per id and session: a retry gets the first run's reply. */
   dispatch(bus: CommandBus, inbound: InboundCommand): Promise<Reply | undefined>;
 }

@@ -129,15 +129,16 @@ export class SessionRecovery implements HubRecovery {
     });
   }
 
-  closed(connection: Connection): void {
+  closed(connection: Connection): boolean {
     const live = this.#live.get(connection);
-    if (live === undefined) return;
+    if (live === undefined) return false;
     this.#live.delete(connection);
     if (this.#bySession.get(connection.id) === connection) this.#bySession.delete(connection.id);
-    if (live.takenOver) return;
+    if (live.takenOver) return true;
     const id = connection.id;
     const owner = live.owner;
     this.#write(live, () => this.#store.sessions.disconnected(id, owner, this.#options.ttlMs));
+    return false;
   }
 
   /**
@@ -229,6 +230,7 @@ export class SessionRecovery implements HubRecovery {
       await this.#store.sessions.grant(resumed, owner, token);
     });
     this.#movePresence(connection, ownId, record.rooms);
+    live.hub.resumed(connection, record.rooms);
     // After the result frame has gone out: the events held back meanwhile, without those the replay already sent.
     setImmediate(() => this.#releaseHeld(connection, last));
     return { recovered: true, rooms: [...record.rooms], replayed, resume: live.grant };

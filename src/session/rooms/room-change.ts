@@ -3,9 +3,10 @@ import type { RoomMember } from '../../protocol/room-events.js';
 /**
  * Why a member joined or left: `join` and `leave` (its own command),
  * `moved` (it joined another room of an exclusive group), `disconnect`
- * (its connection closed).
+ * (its connection closed), `resume` (its session was resumed after a drop,
+ * with recovery on: it is back in the rooms it was announced leaving).
  */
-export type RoomChangeReason = 'join' | 'leave' | 'moved' | 'disconnect';
+export type RoomChangeReason = 'join' | 'leave' | 'moved' | 'disconnect' | 'resume';
 
 /**
  * One join or leave of a room that has a policy, as `app.roomChanges$`
@@ -21,7 +22,7 @@ export interface RoomChange {
   readonly reason: RoomChangeReason;
 }
 
-const reasons: ReadonlySet<unknown> = new Set(['join', 'leave', 'moved', 'disconnect']);
+const reasons: ReadonlySet<unknown> = new Set(['join', 'leave', 'moved', 'disconnect', 'resume']);
 
 /**
  * A room change from another node, checked field by field; `undefined` when

@@ -100,13 +100,27 @@ export class RoomGate {
     if (policy !== undefined) this.#changed(policy, 'left', room, memberOf(connection.id, connection.user?.id), reason);
   }
 
-  /** Announces the departure of a closed connection from each of its rooms that has a policy. */
+  /**
+   * Announces the departure of a closed connection from each of its rooms
+   * that has a policy; none for one whose session was resumed on another
+   * connection, which has not left.
+   */
   closed(session: ClosedSession): void {
-    if (this.#policies.size === 0) return;
+    if (this.#policies.size === 0 || session.resumed === true) return;
     const member = memberOf(session.connectionId, session.user?.id);
     for (const room of session.rooms) {
       const policy = this.#policies.policyFor(room);
       if (policy !== undefined) this.#changed(policy, 'left', room, member, 'disconnect');
+    }
+  }
+
+  /** Announces a resumed session back in each of its restored rooms that has a policy: its drop was announced as a departure. */
+  resumed(connection: Connection, rooms: readonly string[]): void {
+    if (this.#policies.size === 0) return;
+    const member = memberOf(connection.id, connection.user?.id);
+    for (const room of rooms) {
+      const policy = this.#policies.policyFor(room);
+      if (policy !== undefined) this.#changed(policy, 'joined', room, member, 'resume');
     }
   }
 
@@ -147,9 +161,8 @@ export class RoomGate {
 
   #changed(policy: ResolvedRoomPolicy, kind: RoomChange['kind'], room: string, member: RoomMember, reason: RoomChangeReason): void {
     const event = kind === 'joined' ? RoomJoined : RoomLeft;
-    if (policy.announce === true) {
-      this.#deps.publisher.publish(event, { room, member }, kind === 'joined' ? to.room(room).except(member.connectionId) : to.room(room));
-    }
+    // Never to the member itself: it has left the room by now, and a resumed session must not replay its own departure.
+    if (policy.announce === true) this.#deps.publisher.publish(event, { room, member }, to.room(room).except(member.connectionId));
     const change: RoomChange = { kind, room, member, reason };
     this.#deps.send({ type: event.type, payload: change, audience: EVERY_NODE, control: ROOM_CONTROL });
   }
