@@ -216,12 +216,7 @@ export class Switchyard {
    * app.publishes(RoomJoined, RoomLeft, ChatMessage);
    */
   publishes(...events: EventDefinition[]): this {
-    for (const event of events) {
-      if (typeof event !== 'object' || event === null || typeof event.type !== 'string') throw new TypeError('publishes() takes event definitions (defineEvent)');
-      const known = this.#events.get(event.type);
-      if (known !== undefined && known !== event) throw new SetupError(SetupErrorCode.DUPLICATE_EVENT, `event "${event.type}" is declared by two different definitions`);
-    }
-    for (const event of events) this.#events.set(event.type, event);
+    declare(this.#events, events, 'event', 'publishes() takes event definitions (defineEvent)');
     return this;
   }
 
@@ -235,12 +230,7 @@ export class Switchyard {
    * app.asks(RoomState);
    */
   asks(...requests: AnyCommand[]): this {
-    for (const request of requests) {
-      if (typeof request !== 'object' || request === null || typeof request.type !== 'string') throw new TypeError('asks() takes command definitions (defineCommand)');
-      const known = this.#asked.get(request.type);
-      if (known !== undefined && known !== request) throw new SetupError(SetupErrorCode.DUPLICATE_EVENT, `request "${request.type}" is declared by two different definitions`);
-    }
-    for (const request of requests) this.#asked.set(request.type, request);
+    declare(this.#asked, requests, 'request', 'asks() takes command definitions (defineCommand)');
     return this;
   }
 
@@ -434,4 +424,14 @@ export class Switchyard {
     this.logger.error({ err: error }, 'delivery failed');
     this.#errors.next(error);
   };
+}
+
+/** Adds definitions to a contract's declarations by type, all or none: one given twice is harmless, two of one type are refused. */
+function declare<T extends { readonly type: string }>(declared: Map<string, T>, definitions: readonly T[], kind: string, misuse: string): void {
+  for (const definition of definitions) {
+    if (typeof definition !== 'object' || definition === null || typeof definition.type !== 'string') throw new TypeError(misuse);
+    const known = declared.get(definition.type);
+    if (known !== undefined && known !== definition) throw new SetupError(SetupErrorCode.DUPLICATE_EVENT, `${kind} "${definition.type}" is declared by two different definitions`);
+  }
+  for (const definition of definitions) declared.set(definition.type, definition);
 }
