@@ -58,6 +58,15 @@ function connect(base: string, user: string, lastEventId?: string): Promise<Http
   return HttpTestClient.connect(base, { headers: { 'x-user': user, ...(lastEventId === undefined ? {} : { 'last-event-id': lastEventId }) } });
 }
 
+/** Bob (the publisher) on `bobBase` and alice on `aliceBase`, both in the lobby. */
+async function lobby(bobBase: string, aliceBase = bobBase): Promise<{ bob: HttpTestClient; alice: HttpTestClient }> {
+  const bob = await connect(bobBase, 'bob');
+  await bob.request(Join, { room: 'lobby' });
+  const alice = await connect(aliceBase, 'alice');
+  await alice.request(Join, { room: 'lobby' });
+  return { bob, alice };
+}
+
 async function shout(publisher: HttpTestClient, room: string, texts: readonly string[]): Promise<void> {
   for (const text of texts) await publisher.request(Shout, { text, audience: 'room', id: room, exceptSender: true });
 }
@@ -133,14 +142,12 @@ describe('SSE sessions resumed from Last-Event-ID (recovery on)', { timeout: 60_
 
   it('resumes again from the rotated cursor, and a spent cursor resumes nothing', async () => {
     const { app, base } = await node();
-    const bob = await connect(base, 'bob');
-    await bob.request(Join, { room: 'lobby' });
-    let alice = await connect(base, 'alice');
-    await alice.request(Join, { room: 'lobby' });
+    const { bob, alice: first } = await lobby(base);
+    let alice = first;
     await shout(bob, 'lobby', ['a1']);
     await alice.waitFor((frame) => isEvent(frame, 'test.shouted'));
     const heard: string[] = shoutsOf(alice);
-    const first = alice.lastEventId as string;
+    const firstCursor = alice.lastEventId as string;
     for (const round of [1, 2, 3]) {
       const cursor = alice.lastEventId as string;
       assert.ok(cursor !== undefined, 'the stream carries a resume cursor');
@@ -156,7 +163,7 @@ describe('SSE sessions resumed from Last-Event-ID (recovery on)', { timeout: 60_
     assert.deepEqual(heard, ['a1', 'r1-x', 'r1-y', 'r2-x', 'r2-y', 'r3-x', 'r3-y']);
 
     // The first cursor's token was spent by the first resume.
-    const stale = await connect(base, 'alice', first);
+    const stale = await connect(base, 'alice', firstCursor);
     assert.deepEqual(await resumedOf(stale), { recovered: false, rooms: [], replayed: 0 });
     assert.deepEqual(shoutsOf(stale), []);
     // The stale attempt did not take the session from the live stream.
@@ -167,10 +174,7 @@ describe('SSE sessions resumed from Last-Event-ID (recovery on)', { timeout: 60_
 
   it('a forged, foreign, spent or garbage Last-Event-ID answers recovered: false and the stream is a new session', async () => {
     const { base } = await node();
-    const alice = await connect(base, 'alice');
-    await alice.request(Join, { room: 'lobby' });
-    const bob = await connect(base, 'bob');
-    await bob.request(Join, { room: 'lobby' });
+    const { bob, alice } = await lobby(base);
     await shout(bob, 'lobby', ['hello']);
     await alice.waitFor((frame) => isEvent(frame, 'test.shouted'));
     const cursor = alice.lastEventId as string;
@@ -207,10 +211,7 @@ describe('SSE sessions resumed from Last-Event-ID (recovery on)', { timeout: 60_
 
   it('events published all through a drop and a resume arrive once each, in order', async () => {
     const { app, base } = await node();
-    const bob = await connect(base, 'bob');
-    await bob.request(Join, { room: 'lobby' });
-    const alice = await connect(base, 'alice');
-    await alice.request(Join, { room: 'lobby' });
+    const { bob, alice } = await lobby(base);
     const texts = Array.from({ length: 150 }, (_, n) => `e${n}`);
     const publishing = shout(bob, 'lobby', texts);
     await eventually(() => shoutsOf(alice).length >= 30, 10_000, 'the first events');
@@ -287,10 +288,7 @@ describe('SSE sessions resumed on another node (Redis)', { skip: redis.skip, tim
     };
     const a = await onRedis();
     const b = await onRedis();
-    const bob = await connect(b.base, 'bob');
-    await bob.request(Join, { room: 'lobby' });
-    const alice = await connect(a.base, 'alice');
-    await alice.request(Join, { room: 'lobby' });
+    const { bob, alice } = await lobby(b.base, a.base);
     await shout(bob, 'lobby', ['on A']);
     await alice.waitFor((frame) => isEvent(frame, 'test.shouted'));
     const cursor = alice.lastEventId as string;
