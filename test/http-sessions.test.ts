@@ -163,6 +163,32 @@ describe('HTTP sessions', () => {
     }
   });
 
+  it('leaves every write of an event stream to a response whose write is wrapped (a compression middleware)', async () => {
+    const app = registerFixtures(new Switchyard({ logger: testLogger() }));
+    const transport = await app.listen(new HttpTransport({ server: false, heartbeatIntervalMs: 0 }));
+    const seen: string[] = [];
+    const server = createServer((request, response) => {
+      const write = response.write.bind(response) as (chunk: unknown) => boolean;
+      response.write = ((chunk: unknown) => {
+        seen.push(String(chunk));
+        return write(chunk);
+      }) as typeof response.write;
+      transport.handle(request, response);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const client = await HttpTestClient.connect(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    try {
+      app.publisher.publish(Shouted, { text: 'through the wrapper', from: 'test' }, to.all());
+      await client.waitFor((frame) => frame.kind === 'event' && frame.type === 'test.shouted');
+      assert.ok(seen.some((chunk) => chunk.includes('through the wrapper')), 'the event went through the wrapped write');
+    } finally {
+      client.close();
+      await app.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   it('with server: false, attaches nothing and serves what handle() is given', async () => {
     const app = registerFixtures(new Switchyard({ logger: testLogger() }));
     const transport = await app.listen(new HttpTransport({ server: false }));

@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import { ServerResponse } from 'node:http';
 import type { Socket as TcpSocket } from 'node:net';
 import type { EventPosition, ResumeGrant } from '../../protocol/session-resume.js';
 import type { Connection } from '../../session/connection.js';
@@ -48,8 +48,7 @@ export class SseSocket implements Socket {
     this.response = response;
     this.#policy = policy;
     this.#open = open;
-    // Without chunked encoding (an HTTP/1.0 client), or before Node has handed the response its socket, the response writes.
-    this.#tcp = response.headersSent && response.chunkedEncoding && response.socket !== null ? response.socket : undefined;
+    this.#tcp = writesStraight(response) ? (response.socket as TcpSocket) : undefined;
     open.add(this);
   }
 
@@ -151,6 +150,16 @@ export class SseSocket implements Socket {
     this.connection?.lease?.release();
     this.connection?.closed();
   }
+}
+
+/**
+ * Whether frames may bypass `response.write`: its headers are out, in
+ * chunked encoding (not for an HTTP/1.0 client), on a socket Node has handed
+ * it, and nothing wraps its `write` (a compression middleware would, and
+ * bytes written past it would corrupt the stream).
+ */
+function writesStraight(response: ServerResponse): boolean {
+  return response.headersSent && response.chunkedEncoding && response.socket !== null && response.write === ServerResponse.prototype.write;
 }
 
 /** An SSE block as one chunk of HTTP/1.1 chunked encoding; one function for every stream, as `PreparedFrame.wire` needs. */
