@@ -116,7 +116,7 @@ export class SseSocket implements Socket {
     then?.();
   }
 
-  // The id belongs to the event: it goes inside the event's block (before its closing blank line), in one write.
+  // The id belongs to the event: it goes inside the event's block, before its closing blank line, and leaves with it in one system call.
   #writeWithId(data: string | Buffer, id: string, cursor: SseCursor): void {
     const response = this.response;
     if (typeof data === 'string') response.write(`${data.slice(0, -1)}${id}\n`);
