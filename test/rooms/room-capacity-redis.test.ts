@@ -41,6 +41,21 @@ describe('RedisPresence.joinedWithin: the capacity script', { skip: redis.skip, 
     assert.equal(await admin!.hexists(`${prefix}room:room`, 'a-1'), 0, 'the dead entry was removed by the script');
   });
 
+  it('does not count an entry of an older epoch of a live node, nor one of a node without a liveness key', async () => {
+    const prefix = uniquePrefix('seats-stale');
+    const [a, b] = [await presence(prefix, 'a'), await presence(prefix, 'b')];
+    assert.equal(await a.joinedWithin('room', { connectionId: 'a-1', userId: undefined }, 2), true);
+    await admin!.connect().catch(() => undefined);
+    const epoch = (JSON.parse((await admin!.hget(`${prefix}room:room`, 'a-1'))!) as { e: string }).e;
+    await admin!.hset(`${prefix}room:room`, {
+      'a-old': JSON.stringify({ n: 'a', e: `${epoch}-older`, u: null }),
+      'gone-1': JSON.stringify({ n: 'gone', e: epoch, u: null }),
+    });
+    assert.equal(await b.joinedWithin('room', { connectionId: 'b-1', userId: undefined }, 2), true, 'only a-1 holds a seat');
+    assert.deepEqual((await admin!.hkeys(`${prefix}room:room`)).sort(), ['a-1', 'b-1'], 'the dead entries were removed by the script');
+    assert.equal(await b.joinedWithin('room', { connectionId: 'b-2', userId: undefined }, 2), false);
+  });
+
   it('refuses with UNAVAILABLE once closed rather than guessing', async () => {
     const prefix = uniquePrefix('seats-closed');
     const a = await presence(prefix, 'a');

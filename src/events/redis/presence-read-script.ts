@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
+import { liveNodeLua } from './presence-liveness-lua.js';
 
 /**
  * Reads a room or user hash and removes the entries of dead nodes in one
@@ -12,29 +13,17 @@ import type { Cluster, Redis } from 'ioredis';
  * reader's node id, whose entries are left out of the answer (the reader
  * knows its own state better than Redis). Returns [field, value, ...].
  */
-const lua = `
+const lua = `${liveNodeLua}
 local flat = redis.call('HGETALL', KEYS[1])
-local live, dead, epochs = {}, {}, {}
+local live, dead = {}, {}
 for i = 1, #flat, 2 do
   local field, raw = flat[i], flat[i + 1]
-  local ok, entry = pcall(cjson.decode, raw)
-  local node, epoch
-  if ok and type(entry) == 'table' then node, epoch = entry.n, entry.e end
-  if type(node) == 'string' and type(epoch) == 'string' then
-    local current = epochs[node]
-    if current == nil then
-      current = redis.pcall('GET', ARGV[1] .. node)
-      if type(current) ~= 'string' then current = false end
-      epochs[node] = current
-    end
-    if current ~= epoch then
-      dead[#dead + 1] = field
-    elseif node ~= ARGV[2] then
-      live[#live + 1] = field
-      live[#live + 1] = raw
-    end
-  else
+  local node = live_node(raw, ARGV[1])
+  if node == nil then
     dead[#dead + 1] = field
+  elseif node ~= ARGV[2] then
+    live[#live + 1] = field
+    live[#live + 1] = raw
   end
 end
 for i = 1, #dead, 1000 do

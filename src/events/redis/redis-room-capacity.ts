@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
+import { liveNodeLua } from './presence-liveness-lua.js';
 
 /**
  * Joins a room's presence hash only while the room has room, in one atomic
@@ -15,28 +16,16 @@ import type { Cluster, Redis } from 'ioredis';
  * joiner's field (connection id). ARGV[6]: its value. ARGV[7]: the hash's
  * TTL in ms. Returns 1 when the entry was written, 0 when the room is full.
  */
-const lua = `
+const lua = `${liveNodeLua}
 local flat = redis.call('HGETALL', KEYS[1])
-local others, dead, epochs = 0, {}, {}
+local others, dead = 0, {}
 for i = 1, #flat, 2 do
   local field, raw = flat[i], flat[i + 1]
-  local ok, entry = pcall(cjson.decode, raw)
-  local node, epoch
-  if ok and type(entry) == 'table' then node, epoch = entry.n, entry.e end
-  if type(node) == 'string' and type(epoch) == 'string' then
-    local current = epochs[node]
-    if current == nil then
-      current = redis.pcall('GET', ARGV[1] .. node)
-      if type(current) ~= 'string' then current = false end
-      epochs[node] = current
-    end
-    if current ~= epoch then
-      dead[#dead + 1] = field
-    elseif node ~= ARGV[2] then
-      others = others + 1
-    end
-  else
+  local node = live_node(raw, ARGV[1])
+  if node == nil then
     dead[#dead + 1] = field
+  elseif node ~= ARGV[2] then
+    others = others + 1
   end
 end
 for i = 1, #dead, 1000 do

@@ -102,6 +102,22 @@ describe('RedisPresence', { skip: redis.skip, timeout: 60_000 }, () => {
     assert.deepEqual(await admin!.hkeys(`${prefix}room:lobby`), ['a-1'], 'the junk fields were removed');
   });
 
+  it('neither lists nor keeps the entries of a node without a liveness key or of an older epoch of a live node', async () => {
+    const prefix = uniquePrefix('presence-dead');
+    const a = presence(prefix, 'a');
+    const b = presence(prefix, 'b');
+    await within(Promise.all([a.ready(), b.ready()]), 5000, 'both presences to be ready');
+    await a.joined('lobby', { connectionId: 'a-1', userId: 'ann' });
+    await admin!.connect().catch(() => undefined);
+    const epoch = JSON.parse((await admin!.hget(`${prefix}room:lobby`, 'a-1'))!) as { e: string };
+    await admin!.hset(`${prefix}room:lobby`, {
+      'gone-1': JSON.stringify({ n: 'gone', e: epoch.e, u: null }),
+      'a-old': JSON.stringify({ n: 'a', e: `${epoch.e}-older`, u: null }),
+    });
+    assert.deepEqual(await b.members('lobby'), [{ connectionId: 'a-1', userId: 'ann' }]);
+    assert.deepEqual(await admin!.hkeys(`${prefix}room:lobby`), ['a-1'], 'the dead entries were removed');
+  });
+
   it('names its keys in full when given a client with an ioredis keyPrefix', async () => {
     const prefix = uniquePrefix('presence-client');
     const client = new Redis(url, { keyPrefix: 'outer:', lazyConnect: true });
