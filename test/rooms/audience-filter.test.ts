@@ -104,10 +104,14 @@ describe('filtered audiences across two nodes on Redis', { skip: redis.skip, tim
       ),
     ) as Record<keyof typeof people, WsTestClient>;
 
-    /** Sends an announcement from `sender`, then waits until every client has seen a marker sent after it, so absences are final. */
+    /**
+     * Sends an announcement from `sender`, then waits until every moderator has seen a marker the same sender sent
+     * after it, so absences are final. From the same node, the marker takes the announcement's path and cannot pass it;
+     * from another node it could (events of different nodes have no order between them).
+     */
     async function announce(sender: WsTestClient, target: string, text: string): Promise<string[]> {
       await sender.exchange('announce', { text, to: target });
-      await clients.memberA.exchange('announce', { text: `${text}:end`, to: 'all-moderators' });
+      await sender.exchange('announce', { text: `${text}:end`, to: 'all-moderators' });
       const moderators = [clients.modA, clients.juniorModB, clients.modB];
       await Promise.all(moderators.map((client) => client.waitFor((frame) => (frame.payload as { text?: string } | undefined)?.text === `${text}:end`, `${text}:end`)));
       return Object.entries(clients)
