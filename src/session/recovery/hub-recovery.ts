@@ -20,6 +20,6 @@ export interface HubRecovery {
   identified(connection: Connection): void;
   /** The connection closed: its session can be resumed for `ttlMs`. Returns whether the session already goes on, resumed on another connection. */
   closed(connection: Connection): boolean;
-  /** Dispatches a command once per id and session: a retry gets the first run's reply. */
-  dispatch(bus: CommandBus, inbound: InboundCommand): Promise<Reply | undefined>;
+  /** Dispatches a command once per id and session: a retry gets the first run's reply; synchronously when the command and the cache allow. */
+  dispatch(bus: CommandBus, inbound: InboundCommand): Reply | undefined | Promise<Reply | undefined>;
 }

@@ -67,7 +67,7 @@ export class SessionRecovery implements HubRecovery {
     this.#stopTakeovers = deps.store.takeovers?.listen((sessionId) => this.#closeLocal(sessionId));
   }
 
-  dispatch(bus: CommandBus, inbound: InboundCommand): Promise<Reply | undefined> {
+  dispatch(bus: CommandBus, inbound: InboundCommand): Reply | undefined | Promise<Reply | undefined> {
     return dispatchOnce(bus, this.#store.replies, inbound);
   }
 
