@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
-import { liveNodeLua } from './presence-liveness-lua.js';
+import { LuaScript } from './lua-script.js';
+import { deleteFieldsLua, liveNodeLua } from './presence-lua.js';
 
 /**
  * Reads a room or user hash and removes the entries of dead nodes in one
@@ -13,7 +13,7 @@ import { liveNodeLua } from './presence-liveness-lua.js';
  * reader's node id, whose entries are left out of the answer (the reader
  * knows its own state better than Redis). Returns [field, value, ...].
  */
-const lua = `${liveNodeLua}
+const script = new LuaScript(`${liveNodeLua}${deleteFieldsLua}
 local flat = redis.call('HGETALL', KEYS[1])
 local live, dead = {}, {}
 for i = 1, #flat, 2 do
@@ -26,13 +26,9 @@ for i = 1, #flat, 2 do
     live[#live + 1] = raw
   end
 end
-for i = 1, #dead, 1000 do
-  redis.call('HDEL', KEYS[1], unpack(dead, i, math.min(i + 999, #dead)))
-end
+delete_fields(KEYS[1], dead)
 return live
-`;
-
-const sha = createHash('sha1').update(lua).digest('hex');
+`);
 
 /**
  * Runs the read-and-reap script (by its digest; the source only when Redis
@@ -41,11 +37,6 @@ const sha = createHash('sha1').update(lua).digest('hex');
  * @example
  * const flat = await readPresence(redis, 'app:room:lobby', 'app:node:', nodeId);
  */
-export async function readPresence(redis: Redis | Cluster, key: string, nodeKeyPrefix: string, readerNodeId: string): Promise<unknown> {
-  try {
-    return await redis.evalsha(sha, 1, key, nodeKeyPrefix, readerNodeId);
-  } catch (error) {
-    if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-    return redis.eval(lua, 1, key, nodeKeyPrefix, readerNodeId);
-  }
+export function readPresence(redis: Redis | Cluster, key: string, nodeKeyPrefix: string, readerNodeId: string): Promise<unknown> {
+  return script.run(redis, [key], [nodeKeyPrefix, readerNodeId]);
 }

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { Cluster } from 'ioredis';
+import { LuaScript } from './lua-script.js';
 import { decodeEntry } from './presence-entry-codec.js';
 
 /**
@@ -7,7 +7,7 @@ import { decodeEntry } from './presence-entry-codec.js';
  * KEYS[1] the hash, ARGV field, value, field, value, ... A field rewritten
  * since (a node that came back, under a new epoch) is left alone.
  */
-const reapLua = `
+const reap = new LuaScript(`
 local reaped = 0
 for i = 1, #ARGV, 2 do
   if redis.call('HGET', KEYS[1], ARGV[i]) == ARGV[i + 1] then
@@ -16,8 +16,44 @@ for i = 1, #ARGV, 2 do
   end
 end
 return reaped
-`;
-const reapSha = createHash('sha1').update(reapLua).digest('hex');
+`);
+
+/** A room's presence hash on a Cluster, its entries judged by their nodes' liveness keys (read outside any script). */
+export interface JudgedPresence {
+  /** Field, value, ... of each live entry, with its node after each pair: field, value, node, ... */
+  readonly live: readonly string[];
+  /** Field, value, ... of each entry judged dead (an unreadable one, or its node's epoch is not current). */
+  readonly dead: readonly string[];
+}
+
+/**
+ * Reads a presence hash on a Cluster and judges each entry as the Lua
+ * liveness rule does on one Redis: live while its node's liveness key
+ * holds the entry's epoch. The liveness keys are in other slots, so they
+ * are read here, each node's once.
+ *
+ * @example
+ * const { live, dead } = await judgePresence(cluster, 'app:{room:lobby}:presence', 'app:node:');
+ */
+export async function judgePresence(redis: Cluster, key: string, nodeKeyPrefix: string): Promise<JudgedPresence> {
+  const flat = await redis.hgetall(key);
+  const nodes = new Set<string>();
+  for (const raw of Object.values(flat)) {
+    const entry = decodeEntry(raw);
+    if (entry !== undefined) nodes.add(entry.n);
+  }
+  const ids = [...nodes];
+  const current = await Promise.all(ids.map((node) => redis.get(nodeKeyPrefix + node)));
+  const epochs = new Map(ids.map((node, index) => [node, current[index] ?? null]));
+  const live: string[] = [];
+  const dead: string[] = [];
+  for (const [field, raw] of Object.entries(flat)) {
+    const entry = decodeEntry(raw);
+    if (entry === undefined || epochs.get(entry.n) !== entry.e) dead.push(field, raw);
+    else live.push(field, raw, entry.n);
+  }
+  return { live, dead };
+}
 
 /**
  * The Redis Cluster form of the read-and-reap step: on a Cluster a room's
@@ -33,32 +69,9 @@ const reapSha = createHash('sha1').update(reapLua).digest('hex');
  * const flat = await readPresenceSharded(cluster, 'app:{room:lobby}:presence', 'app:node:', nodeId);
  */
 export async function readPresenceSharded(redis: Cluster, key: string, nodeKeyPrefix: string, readerNodeId: string): Promise<string[]> {
-  const flat = await redis.hgetall(key);
-  const nodes = new Set<string>();
-  for (const raw of Object.values(flat)) {
-    const entry = decodeEntry(raw);
-    if (entry !== undefined) nodes.add(entry.n);
-  }
-  const ids = [...nodes];
-  const epochs = new Map<string, string | null>();
-  const current = await Promise.all(ids.map((node) => redis.get(nodeKeyPrefix + node)));
-  ids.forEach((node, index) => epochs.set(node, current[index] ?? null));
-  const live: string[] = [];
-  const dead: string[] = [];
-  for (const [field, raw] of Object.entries(flat)) {
-    const entry = decodeEntry(raw);
-    if (entry === undefined || epochs.get(entry.n) !== entry.e) dead.push(field, raw);
-    else if (entry.n !== readerNodeId) live.push(field, raw);
-  }
-  if (dead.length > 0) await reap(redis, key, dead);
-  return live;
-}
-
-async function reap(redis: Cluster, key: string, pairs: string[]): Promise<void> {
-  try {
-    await redis.evalsha(reapSha, 1, key, ...pairs);
-  } catch (error) {
-    if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-    await redis.eval(reapLua, 1, key, ...pairs);
-  }
+  const { live, dead } = await judgePresence(redis, key, nodeKeyPrefix);
+  const others: string[] = [];
+  for (let i = 0; i < live.length; i += 3) if (live[i + 2] !== readerNodeId) others.push(live[i] as string, live[i + 1] as string);
+  if (dead.length > 0) await reap.run(redis, [key], dead);
+  return others;
 }

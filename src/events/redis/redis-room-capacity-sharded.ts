@@ -1,6 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { Cluster } from 'ioredis';
-import { decodeEntry } from './presence-entry-codec.js';
+import { LuaScript } from './lua-script.js';
+import { judgePresence } from './presence-read-sharded.js';
+import { claimSeatLua, deleteFieldsLua } from './presence-lua.js';
 import type { SeatClaim } from './redis-room-capacity.js';
 
 /**
@@ -17,7 +18,7 @@ import type { SeatClaim } from './redis-room-capacity.js';
  * in ms. ARGV[7...]: field, value of each entry judged dead. Returns 1 when
  * the entry was written, 0 when the room is full.
  */
-const lua = `
+const script = new LuaScript(`${deleteFieldsLua}${claimSeatLua}
 local judged = {}
 for i = 7, #ARGV, 2 do judged[ARGV[i]] = ARGV[i + 1] end
 local flat = redis.call('HGETALL', KEYS[1])
@@ -31,16 +32,9 @@ for i = 1, #flat, 2 do
     if not (ok and type(entry) == 'table' and entry.n == ARGV[1]) and field ~= ARGV[4] then others = others + 1 end
   end
 end
-for i = 1, #dead, 1000 do
-  redis.call('HDEL', KEYS[1], unpack(dead, i, math.min(i + 999, #dead)))
-end
-if others + tonumber(ARGV[3]) > tonumber(ARGV[2]) then return 0 end
-redis.call('HSET', KEYS[1], ARGV[4], ARGV[5])
-redis.call('PEXPIRE', KEYS[1], ARGV[6])
-return 1
-`;
-
-const sha = createHash('sha1').update(lua).digest('hex');
+delete_fields(KEYS[1], dead)
+return claim_seat(KEYS[1], others, ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6])
+`);
 
 /**
  * {@link claimSeat} on a Redis Cluster: reads the room's hash and the
@@ -54,27 +48,7 @@ const sha = createHash('sha1').update(lua).digest('hex');
  * const taken = await claimSeatSharded(cluster, { key: 'app:{room:lobby}:presence', nodeKeyPrefix: 'app:node:', nodeId, capacity: 10, localMembers: 1, connectionId, value, ttlMs });
  */
 export async function claimSeatSharded(redis: Cluster, claim: SeatClaim): Promise<boolean> {
-  const flat = await redis.hgetall(claim.key);
-  const nodes = new Set<string>();
-  for (const raw of Object.values(flat)) {
-    const entry = decodeEntry(raw);
-    if (entry !== undefined) nodes.add(entry.n);
-  }
-  const ids = [...nodes];
-  const current = await Promise.all(ids.map((node) => redis.get(claim.nodeKeyPrefix + node)));
-  const epochs = new Map(ids.map((node, index) => [node, current[index] ?? null]));
-  const dead: string[] = [];
-  for (const [field, raw] of Object.entries(flat)) {
-    const entry = decodeEntry(raw);
-    if (entry === undefined || epochs.get(entry.n) !== entry.e) dead.push(field, raw);
-  }
-  const args = [claim.key, claim.nodeId, claim.capacity, claim.localMembers, claim.connectionId, claim.value, claim.ttlMs, ...dead] as const;
-  let result: unknown;
-  try {
-    result = await redis.evalsha(sha, 1, ...args);
-  } catch (error) {
-    if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-    result = await redis.eval(lua, 1, ...args);
-  }
-  return result === 1;
+  const { dead } = await judgePresence(redis, claim.key, claim.nodeKeyPrefix);
+  const args = [claim.nodeId, claim.capacity, claim.localMembers, claim.connectionId, claim.value, claim.ttlMs, ...dead];
+  return (await script.run(redis, [claim.key], args)) === 1;
 }

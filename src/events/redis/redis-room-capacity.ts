@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
-import { liveNodeLua } from './presence-liveness-lua.js';
+import { LuaScript } from './lua-script.js';
+import { claimSeatLua, deleteFieldsLua, liveNodeLua } from './presence-lua.js';
 
 /**
  * Joins a room's presence hash only while the room has room, in one atomic
@@ -16,7 +16,7 @@ import { liveNodeLua } from './presence-liveness-lua.js';
  * joiner's field (connection id). ARGV[6]: its value. ARGV[7]: the hash's
  * TTL in ms. Returns 1 when the entry was written, 0 when the room is full.
  */
-const lua = `${liveNodeLua}
+const script = new LuaScript(`${liveNodeLua}${deleteFieldsLua}${claimSeatLua}
 local flat = redis.call('HGETALL', KEYS[1])
 local others, dead = 0, {}
 for i = 1, #flat, 2 do
@@ -28,16 +28,9 @@ for i = 1, #flat, 2 do
     others = others + 1
   end
 end
-for i = 1, #dead, 1000 do
-  redis.call('HDEL', KEYS[1], unpack(dead, i, math.min(i + 999, #dead)))
-end
-if others + tonumber(ARGV[4]) > tonumber(ARGV[3]) then return 0 end
-redis.call('HSET', KEYS[1], ARGV[5], ARGV[6])
-redis.call('PEXPIRE', KEYS[1], ARGV[7])
-return 1
-`;
-
-const sha = createHash('sha1').update(lua).digest('hex');
+delete_fields(KEYS[1], dead)
+return claim_seat(KEYS[1], others, ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7])
+`);
 
 /** What {@link claimSeat} needs to know of the joining node and its joiner. */
 export interface SeatClaim {
@@ -60,13 +53,6 @@ export interface SeatClaim {
  * const taken = await claimSeat(redis, { key: 'app:room:lobby', nodeKeyPrefix: 'app:node:', nodeId, capacity: 10, localMembers: 1, connectionId, value, ttlMs });
  */
 export async function claimSeat(redis: Redis | Cluster, claim: SeatClaim): Promise<boolean> {
-  const args = [claim.key, claim.nodeKeyPrefix, claim.nodeId, claim.capacity, claim.localMembers, claim.connectionId, claim.value, claim.ttlMs] as const;
-  let result: unknown;
-  try {
-    result = await redis.evalsha(sha, 1, ...args);
-  } catch (error) {
-    if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-    result = await redis.eval(lua, 1, ...args);
-  }
-  return result === 1;
+  const args = [claim.nodeKeyPrefix, claim.nodeId, claim.capacity, claim.localMembers, claim.connectionId, claim.value, claim.ttlMs];
+  return (await script.run(redis, [claim.key], args)) === 1;
 }

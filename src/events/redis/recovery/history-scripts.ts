@@ -1,4 +1,4 @@
-import { LuaScript } from './lua-script.js';
+import { LuaScript } from '../lua-script.js';
 
 /**
  * Shared Lua: comparing stream ids (`ms-seq`; both parts fit a double

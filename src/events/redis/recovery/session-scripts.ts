@@ -1,4 +1,4 @@
-import { LuaScript } from './lua-script.js';
+import { LuaScript } from '../lua-script.js';
 
 /**
  * A session record is a hash `{session:<id>}`: `record` (JSON), `owner`

@@ -1,4 +1,9 @@
 /**
+ * Lua shared by the scripts of presence hashes, so that each rule is stated
+ * once for every script that applies it.
+ */
+
+/**
  * The liveness rule in Lua, shared by the scripts that judge presence
  * entries on one Redis, so that reads and the capacity claim agree on which
  * entries are dead (on a Cluster the liveness keys are in other slots: the
@@ -22,5 +27,32 @@ local function live_node(raw, prefix)
   end
   if current ~= epoch then return nil end
   return node
+end
+`;
+
+/**
+ * Defines `delete_fields(key, fields)`: `HDEL` of every field, in batches,
+ * since `unpack` of a long list would overflow Lua's stack.
+ */
+export const deleteFieldsLua = `
+local function delete_fields(key, fields)
+  for i = 1, #fields, 1000 do
+    redis.call('HDEL', key, unpack(fields, i, math.min(i + 999, #fields)))
+  end
+end
+`;
+
+/**
+ * Defines `claim_seat(key, others, capacity, local_members, field, value, ttl)`:
+ * writes the joiner's entry and renews the hash's TTL when the members of
+ * other nodes and of this one (the joiner included) fit the capacity.
+ * Returns 1 when written, 0 when the room is full.
+ */
+export const claimSeatLua = `
+local function claim_seat(key, others, capacity, local_members, field, value, ttl)
+  if others + tonumber(local_members) > tonumber(capacity) then return 0 end
+  redis.call('HSET', key, field, value)
+  redis.call('PEXPIRE', key, ttl)
+  return 1
 end
 `;
