@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { normalizeOrigin } from '../websocket/websocket-options.js';
+import { isAllowedOrigin } from '../websocket/websocket-options.js';
 
 /** The request headers a browser may send to the transport's routes. */
 const ALLOWED_HEADERS = 'authorization, content-type, switchyard-session, last-event-id, traceparent, tracestate';
@@ -26,8 +26,7 @@ export type OriginDecision = 'allowed' | 'refused' | 'preflight';
 export function admitOrigin(allowed: ReadonlySet<string>, request: IncomingMessage, response: ServerResponse): OriginDecision {
   const origin = request.headers.origin;
   if (origin === undefined) return 'allowed';
-  // An empty or malformed Origin matches no allowed origin.
-  if (origin.trim() === '' || !allowed.has(normalizeOrigin(origin))) return 'refused';
+  if (!isAllowedOrigin(allowed, origin)) return 'refused';
   response.setHeader('access-control-allow-origin', origin);
   response.setHeader('vary', 'Origin');
   response.setHeader('access-control-expose-headers', 'Retry-After');

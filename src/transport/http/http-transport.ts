@@ -13,6 +13,7 @@ import { isJwtAuthenticator } from '../../auth/jwt-authenticator.js';
 import { noTelemetry } from '../../observability/no-telemetry.js';
 import type { DrainOptions, Transport, TransportContext } from '../transport.js';
 import { TransportShutdown } from '../transport-shutdown.js';
+import { boundAddress, connectionsCheckingInterval, listenOn } from '../own-server-listen.js';
 import { authenticateUpgrade } from '../websocket/authenticate-upgrade.js';
 import type { SendPolicy } from '../websocket/ws-socket.js';
 import { admitOrigin, answerPreflight } from './cors.js';
@@ -91,9 +92,7 @@ export class HttpTransport implements Transport {
 
   /** The bound address of the transport's own server, or of the server it shares, once started. */
   get address(): AddressInfo {
-    const address = this.#server?.address();
-    if (address === null || address === undefined || typeof address === 'string') throw new SetupError(SetupErrorCode.NOT_STARTED, 'the transport is not listening');
-    return address;
+    return boundAddress(this.#server);
   }
 
   /** Counts of what this node holds: open sessions (streams and implicit ones), users and rooms with a member here. */
@@ -129,15 +128,9 @@ export class HttpTransport implements Transport {
     }
     this.#ownsServer = true;
     const headersTimeout = this.#options.headersTimeoutMs;
-    const server = (this.#server = createServer({ headersTimeout, connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(headersTimeout / 2))) }, this.#onRequest));
+    const server = (this.#server = createServer({ headersTimeout, connectionsCheckingInterval: connectionsCheckingInterval(headersTimeout) }, this.#onRequest));
     try {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(this.#options.port, this.#options.host, () => {
-          server.off('error', reject);
-          resolve();
-        });
-      });
+      await listenOn(server, this.#options.port, this.#options.host);
     } catch (error) {
       this.#release();
       throw error;

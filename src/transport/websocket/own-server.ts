@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { addressKey } from '../../session/client-budgets.js';
 import type { ResolvedWebSocketOptions } from './websocket-options.js';
+import { connectionsCheckingInterval } from '../own-server-listen.js';
 
 /**
  * TCP connections the transport's own server accepts beyond `maxConnections`: handshakes, and plain requests answered 426.
@@ -92,8 +93,7 @@ export function createOwnServer(options: ResolvedWebSocketOptions, guard: Handsh
       // An upgrade request is all headers: it has nothing more to wait for.
       requestTimeout: headersTimeout,
       keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
-      // How often Node looks for requests past those timeouts; its default (30 s) would let one live 40 s.
-      connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(headersTimeout / 2))),
+      connectionsCheckingInterval: connectionsCheckingInterval(headersTimeout),
     },
     answerUpgradeRequired,
   );

@@ -180,3 +180,15 @@ export function normalizeOrigin(origin: string): string {
   if (typeof origin !== 'string' || origin.length === 0) throw new TypeError('"allowedOrigins" must hold non-empty strings');
   return origin.trim().toLowerCase().replace(/\/+$/, '');
 }
+
+/**
+ * Whether a request's `Origin` is one of `allowed` (normalized with
+ * {@link normalizeOrigin}). An empty or blank Origin matches none, and is no
+ * origin `normalizeOrigin` accepts.
+ *
+ * @example
+ * isAllowedOrigin(new Set(['https://app.example.com']), 'https://App.example.com/'); // true
+ */
+export function isAllowedOrigin(allowed: ReadonlySet<string>, origin: string): boolean {
+  return origin.trim() !== '' && allowed.has(normalizeOrigin(origin));
+}

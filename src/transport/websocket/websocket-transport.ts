@@ -8,6 +8,7 @@ import type { TokenVerifier } from '../../commands/session.js';
 import { ConnectionHub } from '../../session/connection-hub.js';
 import type { DrainOptions, Transport, TransportContext } from '../transport.js';
 import { TransportShutdown } from '../transport-shutdown.js';
+import { boundAddress, listenOn } from '../own-server-listen.js';
 import { selectProtocol } from '../../auth/bearer-token.js';
 import { isJwtAuthenticator } from '../../auth/jwt-authenticator.js';
 import type { ClientLease } from '../../session/client-budgets.js';
@@ -15,7 +16,7 @@ import { answersStrayUpgrade, servesUpgrades } from './upgrade-paths.js';
 import { authenticateUpgrade, type AuthenticateOutcome } from './authenticate-upgrade.js';
 import { Heartbeat } from './heartbeat.js';
 import { createOwnServer, HandshakeGuard } from './own-server.js';
-import { normalizeOrigin, resolveWebSocketOptions, type WebSocketTransportOptions, type ResolvedWebSocketOptions } from './websocket-options.js';
+import { isAllowedOrigin, resolveWebSocketOptions, type WebSocketTransportOptions, type ResolvedWebSocketOptions } from './websocket-options.js';
 import { WsSocket, type SendPolicy } from './ws-socket.js';
 import { noTelemetry } from '../../observability/no-telemetry.js';
 
@@ -68,9 +69,7 @@ export class WebSocketTransport implements Transport {
 
   /** The bound address once started (useful with `port: 0`). */
   get address(): AddressInfo {
-    const address = this.#server?.address();
-    if (address === null || address === undefined || typeof address === 'string') throw new SetupError(SetupErrorCode.NOT_STARTED, 'the transport is not listening');
-    return address;
+    return boundAddress(this.#server);
   }
 
   /** The number of open connections on this node. */
@@ -110,13 +109,7 @@ export class WebSocketTransport implements Transport {
     }
     if (!this.#ownsServer) return;
     try {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(this.#options.port, this.#options.host, () => {
-          server.off('error', reject);
-          resolve();
-        });
-      });
+      await listenOn(server, this.#options.port, this.#options.host);
     } catch (error) {
       await this.#stop();
       throw error;
@@ -183,8 +176,7 @@ export class WebSocketTransport implements Transport {
     socket.on('error', ignore);
     const allowed = this.#options.allowedOrigins;
     const origin = request.headers.origin;
-    // An empty Origin matches no allowed origin (and is no origin normalizeOrigin accepts).
-    if (allowed !== undefined && origin !== undefined && (origin.trim() === '' || !allowed.has(normalizeOrigin(origin)))) {
+    if (allowed !== undefined && origin !== undefined && !isAllowedOrigin(allowed, origin)) {
       this.#context?.logger.debug({ origin }, 'connection refused: origin not allowed');
       return void rejectHandshake(socket, 403, 'Forbidden');
     }
