@@ -100,10 +100,9 @@ export class ConnectionHub implements ConnectionOwner {
 
   /**
    * Registers a new connection and greets it with `session.connected`.
-   * `verifyToken` checks tokens as the connection's endpoint does, for `session.reauth`;
-   * `greeting` adds a transport's own fields to that event (the HTTP transport's session token).
+   * `verifyToken` checks tokens as the connection's endpoint does, for `session.reauth`.
    */
-  open(socket: Socket, user: Identity | undefined, verifyToken?: TokenVerifier, greeting?: Readonly<Record<string, unknown>>): Connection {
+  open(socket: Socket, user: Identity | undefined, verifyToken?: TokenVerifier, options?: OpenOptions): Connection {
     const id = `${this.#prefix}-${(++this.#sequence).toString(36)}`;
     const connection = new Connection(id, user, socket, this, verifyToken);
     this.registry.add(connection);
@@ -111,10 +110,11 @@ export class ConnectionHub implements ConnectionOwner {
     this.#scheduleExpiry(connection);
     this.#context.presence.connected({ connectionId: id, userId: user?.id }).catch(this.#context.reportError);
     const resume = this.#context.recovery?.opened(connection, this);
+    const greeting = options?.greeting;
     const hello = this.#context.codec.encodeEvent(SessionConnected.type, resume === undefined ? { connectionId: id, user: user ?? null, ...greeting } : { connectionId: id, user: user ?? null, ...greeting, resume });
-    if (this.#interest === undefined) connection.send(hello);
+    if (this.#interest === undefined) greet(connection, hello, options?.greeted);
     // Greeted once events for it and its user reach this node, so none published after the greeting is missed.
-    else this.#interest.opened(id, user?.id).then(() => connection.open && connection.send(hello), this.#context.reportError);
+    else this.#interest.opened(id, user?.id).then(() => greet(connection, hello, options?.greeted), this.#context.reportError);
     return connection;
   }
 
@@ -473,6 +473,24 @@ export class ConnectionHub implements ConnectionOwner {
       this.#context.reportError(error);
     }
   }
+}
+
+/** What a transport adds to a connection's opening. */
+export interface OpenOptions {
+  /** A transport's own fields of `session.connected` (the HTTP transport's session token). */
+  readonly greeting?: Readonly<Record<string, unknown>>;
+  /**
+   * Called once `session.connected` has been sent, which may be after `open()`
+   * returned (with interest routing, once the node hears the connection's events):
+   * what a transport does first on the client's behalf goes here (an event stream's resume).
+   */
+  readonly greeted?: (connection: Connection) => void;
+}
+
+function greet(connection: Connection, hello: string, greeted: ((connection: Connection) => void) | undefined): void {
+  if (!connection.open) return;
+  connection.send(hello);
+  greeted?.(connection);
 }
 
 function expire(connection: Connection): void {

@@ -228,14 +228,12 @@ export class HttpTransport implements Transport {
     request.socket.setNoDelay(true);
     const socket = new SseSocket(response, policy, this.#streams);
     const token = (socket.token = randomBytes(24).toString('base64url'));
-    const connection = (socket.connection = hub.open(socket, user, this.#verifyToken, { sessionToken: token }));
-    this.#sessions.set(token, connection);
-    connection.lease = lease;
     // An EventSource reconnecting hands back the last id it was sent: with recovery on, that resumes the session it names.
     const lastEventId = request.headers['last-event-id'];
-    if (typeof lastEventId === 'string' && this.#context?.recovery !== undefined) {
-      socket.afterGreeting(() => this.#resume(hub, socket, connection, SseCursor.read(lastEventId)));
-    }
+    const greeted = typeof lastEventId === 'string' && this.#context?.recovery !== undefined ? (opened: Connection) => this.#resume(hub, socket, opened, SseCursor.read(lastEventId)) : undefined;
+    const connection = (socket.connection = hub.open(socket, user, this.#verifyToken, { greeting: { sessionToken: token }, greeted }));
+    this.#sessions.set(token, connection);
+    connection.lease = lease;
     response.once('close', () => {
       this.#sessions.delete(token);
       socket.closed();

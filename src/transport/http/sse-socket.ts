@@ -38,8 +38,6 @@ export class SseSocket implements Socket {
   // Made when recovery grants the session a resume token: without recovery no frame carries an id.
   #cursor: SseCursor | undefined;
   #grant: ResumeGrant | undefined;
-  #greeted = false;
-  #afterGreeting: (() => void) | undefined;
   // The TCP socket, once the response's headers are out in chunked encoding: shared frames are written to it as whole chunks.
   readonly #tcp: TcpSocket | undefined;
 
@@ -60,12 +58,7 @@ export class SseSocket implements Socket {
     const buffered = this.response.writableLength;
     const bytes = (typeof data === 'string' ? Buffer.byteLength(data) : data.length) + (id?.length ?? 0);
     const admission = admit(buffered, bytes, options?.volatile === true, this.#policy.maxBufferedBytes);
-    if (admission === Admission.SEND) {
-      if (id === undefined) this.response.write(data);
-      else this.#writeWithId(data, id, cursor as SseCursor);
-      if (!this.#greeted) this.#greet();
-      return;
-    }
+    if (admission === Admission.SEND) return id === undefined ? void this.response.write(data) : this.#writeWithId(data, id, cursor as SseCursor);
     if (admission === Admission.DROP) return void this.#policy.telemetry.backpressureDropped();
     this.#policy.telemetry.backpressureClosed();
     this.#ended = true;
@@ -89,7 +82,6 @@ export class SseSocket implements Socket {
     const admission = admit(this.response.writableLength, chunk.length, options?.volatile === true, this.#policy.maxBufferedBytes);
     if (admission !== Admission.SEND) return this.send(frame.data, options, position);
     tcp.write(chunk);
-    if (!this.#greeted) this.#greet();
   }
 
   /** Keeps the session's resume token for the stream's next `id:`, and the grant for `session.resumed`. */
@@ -101,19 +93,6 @@ export class SseSocket implements Socket {
   /** The session's current resume grant; `undefined` without recovery. */
   get grant(): ResumeGrant | undefined {
     return this.#grant;
-  }
-
-  /** Calls `then` once the stream's first frame, `session.connected`, has been written (at once if it has). */
-  afterGreeting(then: () => void): void {
-    if (this.#greeted) then();
-    else this.#afterGreeting = then;
-  }
-
-  #greet(): void {
-    this.#greeted = true;
-    const then = this.#afterGreeting;
-    this.#afterGreeting = undefined;
-    then?.();
   }
 
   // The id belongs to the event: it goes inside the event's block, before its closing blank line, and leaves with it in one system call.
