@@ -12,7 +12,7 @@
  * defines `live_node(raw, prefix)`: the entry's node when live, `nil` when
  * dead or not an entry. Each node's key is read once per run.
  */
-export const liveNodeLua = `
+const liveNodeLua = `
 local epochs = {}
 local function live_node(raw, prefix)
   local ok, entry = pcall(cjson.decode, raw)
@@ -54,5 +54,30 @@ local function claim_seat(key, others, capacity, local_members, field, value, tt
   redis.call('HSET', key, field, value)
   redis.call('PEXPIRE', key, ttl)
   return 1
+end
+`;
+
+/**
+ * Defines `live_entries_of_others(key, prefix, own_node)`, with the liveness
+ * rule and `delete_fields`: reads the hash, deletes the entries judged dead,
+ * and returns field, value, ... of the live entries of nodes other than
+ * `own_node`. What the read and the capacity claim on one Redis both start with.
+ */
+export const liveEntriesLua = `${liveNodeLua}${deleteFieldsLua}
+local function live_entries_of_others(key, prefix, own_node)
+  local flat = redis.call('HGETALL', key)
+  local live, dead = {}, {}
+  for i = 1, #flat, 2 do
+    local field, raw = flat[i], flat[i + 1]
+    local node = live_node(raw, prefix)
+    if node == nil then
+      dead[#dead + 1] = field
+    elseif node ~= own_node then
+      live[#live + 1] = field
+      live[#live + 1] = raw
+    end
+  end
+  delete_fields(key, dead)
+  return live
 end
 `;

@@ -1,6 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
 import { LuaScript } from './lua-script.js';
-import { deleteFieldsLua, liveNodeLua } from './presence-lua.js';
+import { liveEntriesLua } from './presence-lua.js';
 
 /**
  * Reads a room or user hash and removes the entries of dead nodes in one
@@ -13,21 +13,8 @@ import { deleteFieldsLua, liveNodeLua } from './presence-lua.js';
  * reader's node id, whose entries are left out of the answer (the reader
  * knows its own state better than Redis). Returns [field, value, ...].
  */
-const script = new LuaScript(`${liveNodeLua}${deleteFieldsLua}
-local flat = redis.call('HGETALL', KEYS[1])
-local live, dead = {}, {}
-for i = 1, #flat, 2 do
-  local field, raw = flat[i], flat[i + 1]
-  local node = live_node(raw, ARGV[1])
-  if node == nil then
-    dead[#dead + 1] = field
-  elseif node ~= ARGV[2] then
-    live[#live + 1] = field
-    live[#live + 1] = raw
-  end
-end
-delete_fields(KEYS[1], dead)
-return live
+const script = new LuaScript(`${liveEntriesLua}
+return live_entries_of_others(KEYS[1], ARGV[1], ARGV[2])
 `);
 
 /**

@@ -1,6 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
 import { LuaScript } from './lua-script.js';
-import { claimSeatLua, deleteFieldsLua, liveNodeLua } from './presence-lua.js';
+import { claimSeatLua, liveEntriesLua } from './presence-lua.js';
 
 /**
  * Joins a room's presence hash only while the room has room, in one atomic
@@ -16,19 +16,8 @@ import { claimSeatLua, deleteFieldsLua, liveNodeLua } from './presence-lua.js';
  * joiner's field (connection id). ARGV[6]: its value. ARGV[7]: the hash's
  * TTL in ms. Returns 1 when the entry was written, 0 when the room is full.
  */
-const script = new LuaScript(`${liveNodeLua}${deleteFieldsLua}${claimSeatLua}
-local flat = redis.call('HGETALL', KEYS[1])
-local others, dead = 0, {}
-for i = 1, #flat, 2 do
-  local field, raw = flat[i], flat[i + 1]
-  local node = live_node(raw, ARGV[1])
-  if node == nil then
-    dead[#dead + 1] = field
-  elseif node ~= ARGV[2] then
-    others = others + 1
-  end
-end
-delete_fields(KEYS[1], dead)
+const script = new LuaScript(`${liveEntriesLua}${claimSeatLua}
+local others = #live_entries_of_others(KEYS[1], ARGV[1], ARGV[2]) / 2
 return claim_seat(KEYS[1], others, ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7])
 `);
 
